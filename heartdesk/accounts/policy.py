@@ -1,0 +1,61 @@
+"""Every permission decision in Heartdesk: views, API handlers, and services all ask here.
+
+A permission is a name; each maps to the roles that hold it. Object-level rules (whose token, which
+organization a customer may see) are functions next to the table.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from heartdesk.accounts.choices import Role
+
+CUSTOMERS_VIEW = "customers.view"
+CUSTOMERS_EDIT = "customers.edit"
+CUSTOMERS_DELETE = "customers.delete"
+CUSTOMERS_ERASE = "customers.erase"
+CUSTOMERS_IMPORT = "customers.import"
+CUSTOMERS_EXPORT = "customers.export"
+CATALOG_MANAGE = "catalog.manage"  # segments and tiers
+PEOPLE_VIEW = "people.view"
+PEOPLE_MANAGE = "people.manage"  # staff users
+TEAMS_MANAGE = "teams.manage"
+TOKENS_MANAGE_ALL = "tokens.manage_all"
+
+_ALL_STAFF = frozenset(Role.values)
+_WORKERS = frozenset(
+    {Role.AGENT, Role.SPECIALIST, Role.ENGINEER, Role.ACCOUNT_MANAGER, Role.SUPPORT_MANAGER, Role.ADMIN}
+)
+_MANAGERS = frozenset({Role.ACCOUNT_MANAGER, Role.SUPPORT_MANAGER, Role.ADMIN})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    CUSTOMERS_VIEW: _ALL_STAFF,
+    CUSTOMERS_EDIT: _WORKERS,
+    CUSTOMERS_DELETE: _MANAGERS,
+    CUSTOMERS_ERASE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
+    CUSTOMERS_IMPORT: _MANAGERS,
+    CUSTOMERS_EXPORT: _MANAGERS | {Role.EXECUTIVE},
+    CATALOG_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
+    PEOPLE_VIEW: _ALL_STAFF,
+    PEOPLE_MANAGE: frozenset({Role.ADMIN}),
+    TEAMS_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
+    TOKENS_MANAGE_ALL: frozenset({Role.ADMIN}),
+}
+
+
+def can(user, permission: str, obj=None) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if permission not in ROLE_PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    if user.is_superuser:
+        return True
+    return user.role in ROLE_PERMISSIONS[permission]
+
+
+def require(user, permission: str, obj=None) -> None:
+    """Raise PermissionDenied (403 in the UI and the API) unless `user` holds `permission`."""
+    if not can(user, permission, obj):
+        raise PermissionDenied(f"Your role does not allow {permission.replace('.', ': ')}.")
+
+
+def can_manage_token(user, token) -> bool:
+    return token.user_id == user.pk or can(user, TOKENS_MANAGE_ALL)

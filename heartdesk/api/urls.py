@@ -1,0 +1,19 @@
+from ninja import NinjaAPI
+
+from heartdesk.api import problems
+from heartdesk.api.auth import API_AUTH
+
+api = NinjaAPI(
+    title="Heartdesk API",
+    version="1",
+    description="Customer database, help desk and satisfaction platform. Errors are RFC 9457 problem details.",
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+problems.install(api)
+
+from heartdesk.accounts.api import router as accounts_router  # noqa: E402
+from heartdesk.customers.api import router as customers_router  # noqa: E402
+
+api.add_router("/", accounts_router)
+api.add_router("/", customers_router)

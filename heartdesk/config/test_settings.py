@@ -1,0 +1,18 @@
+"""Settings for the test suite: the production settings, with static files served without a manifest."""
+
+from heartdesk.config.settings import *  # noqa: F403
+from heartdesk.config.settings import STORAGES
+
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+WHITENOISE_AUTOREFRESH = True
+
+# Argon2 still, but with a small memory cost: the suite hashes hundreds of passwords.
+PASSWORD_HASHERS = ["heartdesk.config.test_settings.QuickArgon2PasswordHasher"]
+
+from django.contrib.auth.hashers import Argon2PasswordHasher  # noqa: E402
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1

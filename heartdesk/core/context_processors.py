@@ -1,0 +1,14 @@
+from heartdesk.accounts import policy
+
+
+def navigation(request):
+    """The navigation shows only what exists and what this user may open."""
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("customers:list", "Customers", policy.can(user, policy.CUSTOMERS_VIEW))]
+    items.append(("customers:import_start", "Import", policy.can(user, policy.CUSTOMERS_IMPORT)))
+    items.append(("customers:settings", "Segments & tiers", policy.can(user, policy.CATALOG_MANAGE)))
+    items.append(("accounts:people", "People & teams", policy.can(user, policy.PEOPLE_VIEW)))
+    items.append(("accounts:tokens", "API tokens", True))
+    return {"nav_items": [(name, label) for name, label, allowed in items if allowed]}
