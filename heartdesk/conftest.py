@@ -80,8 +80,15 @@ def web(cast):
 
 
 @pytest.fixture
-def run_jobs(django_capture_on_commit_callbacks):
-    """Commit-time enqueues happen, then a real worker (database or Redis queue) runs what is queued."""
+def run_jobs(django_capture_on_commit_callbacks, monkeypatch):
+    """A real worker (database or Redis queue) runs what is queued, in this process and this test's transaction.
+
+    The database worker closes connections between tasks (it expects its own process); here that connection
+    holds the test's transaction, so only that hygiene call is switched off.
+    """
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run():
         call_command("worker", burst=True, verbosity=0)

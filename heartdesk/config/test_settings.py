@@ -21,3 +21,6 @@ class QuickArgon2PasswordHasher(Argon2PasswordHasher):
 # A file, not memory, so a real worker process can share the test database with the live server.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+# Workers run in-process in tests and call close_old_connections(); the test's connection holds its transaction.
+DATABASES["default"]["CONN_MAX_AGE"] = None  # noqa: F405

@@ -4,6 +4,7 @@ from heartdesk.accounts.selectors import account_managers
 from heartdesk.core.text import search_key
 from heartdesk.customers.choices import Channel, CustomerStatus
 from heartdesk.customers.models import Organization, Segment, Tier
+from heartdesk.customers.services import PROFILE_FIELDS
 
 
 class ProfileForm(forms.Form):
@@ -33,22 +34,7 @@ class ProfileForm(forms.Form):
 
     @staticmethod
     def initial_from(instance) -> dict:
-        initial = {
-            name: getattr(instance, name)
-            for name in (
-                "segment",
-                "tier",
-                "account_manager",
-                "preferred_channels",
-                "communication_style",
-                "customer_since",
-                "status",
-                "churned_on",
-                "time_zone",
-                "language",
-                "notes",
-            )
-        }
+        initial = {name: getattr(instance, name) for name in PROFILE_FIELDS}
         initial["tags"] = ", ".join(getattr(instance, "tag_names", []))
         return initial
 

@@ -192,29 +192,33 @@ def organization_update(*, organization: Organization, actor: User | None, **dat
     return organization
 
 
+def _set_removed(instance, *, removed: bool, actor: User | None, reason: str = ""):
+    """Soft delete or restore, under the row lock; the record keeps its history either way. Idempotent."""
+    if actor is not None:
+        policy.require(actor, policy.CUSTOMERS_DELETE)
+    instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if removed == (instance.deleted_at is not None):
+        return instance
+    if not removed and getattr(instance, "erased_at", None) is not None:
+        raise Conflict("An erased contact cannot be restored.")
+    instance.deleted_at = timezone.now() if removed else None
+    instance.save(update_fields=["deleted_at", "updated_at"])
+    if removed:
+        events.deleted(instance, actor=actor, reason=reason[:300])
+    else:
+        events.restored(instance, actor=actor)
+    return instance
+
+
 @transaction.atomic
 def organization_delete(*, organization: Organization, actor: User | None, reason: str = "") -> Organization:
     """Soft delete: the organization leaves lists and searches but keeps its history and can be restored."""
-    if actor is not None:
-        policy.require(actor, policy.CUSTOMERS_DELETE)
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    if organization.deleted_at is None:
-        organization.deleted_at = timezone.now()
-        organization.save(update_fields=["deleted_at", "updated_at"])
-        events.deleted(organization, actor=actor, reason=reason[:300])
-    return organization
+    return _set_removed(organization, removed=True, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def organization_restore(*, organization: Organization, actor: User | None) -> Organization:
-    if actor is not None:
-        policy.require(actor, policy.CUSTOMERS_DELETE)
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    if organization.deleted_at is not None:
-        organization.deleted_at = None
-        organization.save(update_fields=["deleted_at", "updated_at"])
-        events.restored(organization, actor=actor)
-    return organization
+    return _set_removed(organization, removed=False, actor=actor)
 
 
 # --- Contacts -------------------------------------------------------------------------------------------------
@@ -293,28 +297,12 @@ def contact_update(*, contact: Contact, actor: User | None, **data) -> Contact:
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: User | None, reason: str = "") -> Contact:
-    if actor is not None:
-        policy.require(actor, policy.CUSTOMERS_DELETE)
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    if contact.deleted_at is None:
-        contact.deleted_at = timezone.now()
-        contact.save(update_fields=["deleted_at", "updated_at"])
-        events.deleted(contact, actor=actor, reason=reason[:300])
-    return contact
+    return _set_removed(contact, removed=True, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def contact_restore(*, contact: Contact, actor: User | None) -> Contact:
-    if actor is not None:
-        policy.require(actor, policy.CUSTOMERS_DELETE)
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    if contact.erased_at is not None:
-        raise Conflict("An erased contact cannot be restored.")
-    if contact.deleted_at is not None:
-        contact.deleted_at = None
-        contact.save(update_fields=["deleted_at", "updated_at"])
-        events.restored(contact, actor=actor)
-    return contact
+    return _set_removed(contact, removed=False, actor=actor)
 
 
 ERASED = "[erased]"
