@@ -31,8 +31,8 @@ _BOMS = (
 _NON_ASCII_LINE = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
 _WESTERN_CODECS = ("cp1252", "latin_1", "ascii", "utf_8")
 _WORD = re.compile(r"[^\W\d_]{2,}")
-# Two letters in a row from outside the Latin alphabet: real Cyrillic, Greek, CJK... text, not one stray byte.
-_NON_LATIN_LETTERS = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]{2}")
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
+_NON_LATIN_WORD = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]{2,}")
 _BLANK_LINE = re.compile(r'[\s,;|"]*')
 _SEP_HINT = re.compile(r"\s*sep=([,;\t|])\s*", re.IGNORECASE)
 _HEADER_JUNK = " \t\f\v\xa0\u200b\u3000\ufeff\"'"
@@ -93,7 +93,8 @@ def read_csv(data: bytes, *, max_rows: int = 1_000_000) -> CsvTable:
                 while len(values) > width and not values[-1]:
                     values.pop()
                 if len(values) > width:
-                    raise CsvError(f"Line {start} has {len(values)} values but the header has {_columns(width)}.")
+                    columns = _columns(width)
+                    raise CsvError(f"Line {start} has {len(values)} values but the header has {columns}.")
                 values.extend([""] * (width - len(values)))
             rows.append((start, dict(zip(headers, values, strict=True))))
             if len(rows) > max_rows:
@@ -141,9 +142,8 @@ def _decode_strictly(data: bytes, codec: str, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = _line_at(data[: exc.start].decode(codec, errors="replace"))
         label = name.upper()
-        raise CsvError(
-            f"The file is {label} text, but line {line} holds bytes that are not valid {label}; {SAVE_AS_UTF8}"
-        ) from None
+        message = f"The file is {label} text, but line {line} holds bytes that are not valid {label}"
+        raise CsvError(f"{message}; {SAVE_AS_UTF8}") from None
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -168,9 +168,8 @@ def _decode_8bit(data: bytes) -> tuple[str, str]:
         utf8 = len(replaced) - len(replaced.encode("ascii", errors="ignore")) - stray
         if utf8 and utf8 * 4 >= stray:
             line = _line_at(data[: exc.start].decode("utf-8", errors="replace"))
-            raise CsvError(
-                f"The file mixes two text encodings: it is UTF-8 up to line {line}, which is not; {SAVE_AS_UTF8}"
-            ) from None
+            message = f"The file mixes two text encodings: it is UTF-8 up to line {line}, which is not"
+            raise CsvError(f"{message}; {SAVE_AS_UTF8}") from None
     try:
         western, western_name = data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -188,9 +187,11 @@ def _decode_8bit(data: bytes) -> tuple[str, str]:
     name = codecs.lookup(best.encoding).name
     sample_text = sample.decode(best.encoding, errors="replace")
     if not _is_latin_codec(best.encoding):
-        if _NON_LATIN_LETTERS.search(sample_text):
-            return text, name
-        return western, western_name  # one odd byte in Western text read as Farsi or Japanese: not convincing
+        # Cyrillic, Greek or CJK text is made of words in that script. Western text read in such a code page
+        # gives mostly lone letters between ASCII ones (Müller -> Mьller): keep it Western.
+        letters = len(_NON_LATIN_LETTER.findall(sample_text))
+        in_words = sum(map(len, _NON_LATIN_WORD.findall(sample_text)))
+        return (text, name) if in_words and in_words * 2 >= letters else (western, western_name)
     # charset_normalizer often ranks cp1250 first for plain German or French text. Take the other Latin code
     # page only if it turns more bytes into letters inside words (Łódź, not £ódŸ) or if, letter for letter
     # even, cp1252 is scored worse (Czech ř/ě against ø/ì).
@@ -216,7 +217,7 @@ def _non_ascii_lines(data: bytes, budget: int = 65_536) -> bytes:
 
 @functools.lru_cache(maxsize=64)
 def _is_latin_codec(codec: str) -> bool:
-    letters = [c for c in bytes(range(0xC0, 0x100)).decode(codec, errors="ignore") if c.isalpha()]
+    letters = [c for c in bytes(range(0x80, 0x100)).decode(codec, errors="ignore") if c.isalpha()]
     return sum(ord(c) <= 0x24F for c in letters) * 2 > len(letters)
 
 
@@ -253,7 +254,7 @@ def _first_content_line(text: str) -> tuple[int, str | None]:
 
 
 def _sniff(header_line: str) -> str:
-    """The delimiter seen most often outside quotes in the header line; ties go to the earlier in DELIMITERS."""
+    """The delimiter seen most often outside quotes in the header line; a tie goes to the first listed."""
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for char in header_line:
