@@ -19,7 +19,8 @@ from django.utils import timezone  # noqa: E402
 
 from heartdesk.core.management.commands.demo import FIRST, LAST  # noqa: E402
 from heartdesk.core.text import search_key  # noqa: E402
-from heartdesk.customers.models import Contact, Organization, Segment, Tier  # noqa: E402
+from heartdesk.customers.models import Contact, ContactSearchKey, Organization, Segment, Tier  # noqa: E402
+from heartdesk.customers.search import keys_for  # noqa: E402
 
 WORDS = [
     "Physics",
@@ -92,6 +93,13 @@ def generate(n_orgs: int, n_contacts: int, batch: int = 5000) -> None:
             )
         with transaction.atomic():
             Contact.objects.bulk_create(rows, batch_size=batch)
+            names = dict(
+                Organization.objects.filter(id__in={c.organization_id for c in rows}).values_list("id", "name")
+            )
+            ContactSearchKey.objects.bulk_create(
+                [ContactSearchKey(contact_id=c.pk, key=k) for c in rows for k in keys_for(c, names[c.organization_id])],
+                batch_size=batch,
+            )
         if (offset // batch) % 20 == 0:
             print(f"  {offset + len(rows):>9} contacts  {time.perf_counter() - start:6.1f}s", flush=True)
     if connection.vendor == "sqlite":

@@ -12,7 +12,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from charset_normalizer import from_bytes
+from charset_normalizer import CharsetMatch, from_bytes
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -30,9 +30,16 @@ _BOMS = (
 )
 _NON_ASCII_LINE = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
 _WESTERN_CODECS = ("cp1252", "latin_1", "ascii", "utf_8")
-_WORD = re.compile(r"[^\W\d_]{2,}")
+# Latin-1 symbols Western text does not stick to a letter (so not ° « » © ®: 25°C, «Oui», ACME®);
+# ¡ and ¿ count only inside a word, not in front of one (¿Qué?).
+_ODD = "¢£¤¥¦§¨¬\xad¯±²³¶¸¹¼½¾"
+_LETTER = r"[^\W\d_]"
+_ODD_SYMBOL = re.compile(
+    rf"[\x80-\x9f]|(?<={_LETTER})[{_ODD}¡¿](?={_LETTER})|(?<={_LETTER})[{_ODD}]|[{_ODD}](?={_LETTER})"
+)
+_WORD = re.compile(r"[^\W\d_]+")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
-_NON_LATIN_WORD = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]{2,}")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 _BLANK_LINE = re.compile(r'[\s,;|"]*')
 _SEP_HINT = re.compile(r"\s*sep=([,;\t|])\s*", re.IGNORECASE)
 _HEADER_JUNK = " \t\f\v\xa0\u200b\u3000\ufeff\"'"
@@ -133,7 +140,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             text, name = _decode_8bit(data)
     if "\x00" in text:
         raise CsvError(NUL_MESSAGE)
-    return text.removeprefix("\ufeff"), name
+    return text.removeprefix("\ufeff").removesuffix("\x1a"), name  # \x1a: the DOS end-of-file mark
 
 
 def _decode_strictly(data: bytes, codec: str, name: str) -> str:
@@ -174,62 +181,82 @@ def _decode_8bit(data: bytes) -> tuple[str, str]:
         western, western_name = data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         western, western_name = data.decode("latin-1"), "latin-1"
-    # Judge on the lines that hold non-ASCII bytes, not on megabytes of plain ASCII around them.
-    sample = _non_ascii_lines(data)
+    sample = _sample(data)
     matches = from_bytes(sample)
     best = matches.best()
-    if best is None or best.encoding in _WESTERN_CODECS:
-        return western, western_name
-    try:
-        text = data.decode(best.encoding)
-    except (UnicodeDecodeError, LookupError):
-        return western, western_name
-    name = codecs.lookup(best.encoding).name
-    sample_text = sample.decode(best.encoding, errors="replace")
-    if not _is_latin_codec(best.encoding):
-        # Cyrillic, Greek or CJK text is made of words in that script. Western text read in such a code page
-        # gives mostly lone letters between ASCII ones (Müller -> Mьller): keep it Western.
-        letters = len(_NON_LATIN_LETTER.findall(sample_text))
-        in_words = sum(map(len, _NON_LATIN_WORD.findall(sample_text)))
-        return (text, name) if in_words and in_words * 2 >= letters else (western, western_name)
-    # charset_normalizer often ranks cp1250 first for plain German or French text. Take the other Latin code
-    # page only if it turns more bytes into letters inside words (Łódź, not £ódŸ) or if, letter for letter
-    # even, cp1252 is scored worse (Czech ř/ě against ø/ì).
-    ours = _letters_in_words(sample_text)
-    theirs = _letters_in_words(sample.decode(western_name))
-    if ours != theirs:
-        return (text, name) if ours > theirs else (western, western_name)
+    if best is not None and best.encoding not in _WESTERN_CODECS and _script(best.encoding) == "other":
+        text = _decode_or_none(data, best.encoding)
+        if text is not None and _in_other_script(sample.decode(best.encoding, errors="replace")):
+            return text, codecs.lookup(best.encoding).name
+    # charset_normalizer often ranks cp1250 or a DOS code page first for plain German or French text. Take
+    # another Latin code page only if cp1252 glues symbols to letters where it does not (Łódź, not £ódŸ),
+    # or if, that being even, cp1252 is scored worse (Czech ř and ě, not ø and ì).
+    odd = _odd_symbols(sample.decode(western_name))
     rival = next((m for m in matches if m.encoding in _WESTERN_CODECS), None)
-    if rival is not None and (rival.chaos > best.chaos or rival.coherence < best.coherence):
-        return text, name
+    for match in matches:
+        if match.encoding in _WESTERN_CODECS or _script(match.encoding) != "latin":
+            continue
+        ours = _odd_symbols(sample.decode(match.encoding, errors="replace"))
+        if ours < odd or (ours == odd and rival is not None and _rank(rival) > _rank(match)):
+            text = _decode_or_none(data, match.encoding)
+            if text is not None:
+                return text, codecs.lookup(match.encoding).name
     return western, western_name
 
 
-def _non_ascii_lines(data: bytes, budget: int = 65_536) -> bytes:
-    lines, size = [], 0
-    for match in _NON_ASCII_LINE.finditer(data):
-        lines.append(match.group()[:4096])
-        size += len(lines[-1])
+def _decode_or_none(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _rank(match: CharsetMatch) -> tuple[float, float]:
+    """charset_normalizer's order: less chaos first, then more coherence."""
+    return match.chaos, -match.coherence
+
+
+def _sample(data: bytes, head: int = 16_384, budget: int = 65_536) -> bytes:
+    """What charset_normalizer judges: a small file whole; of a big one, its start and its non-ASCII lines."""
+    if len(data) <= 4 * budget:
+        return data
+    parts, size = [data[: max(data.rfind(b"\n", 0, head), data.rfind(b"\r", 0, head)) + 1]], 0
+    for match in _NON_ASCII_LINE.finditer(data, len(parts[0])):
+        parts.append(match.group()[:4096])
+        size += len(parts[-1])
         if size >= budget:
             break
-    return b"\n".join(lines)
+    return b"\n".join(parts)
 
 
 @functools.lru_cache(maxsize=64)
-def _is_latin_codec(codec: str) -> bool:
-    letters = [c for c in bytes(range(0x80, 0x100)).decode(codec, errors="ignore") if c.isalpha()]
-    return sum(ord(c) <= 0x24F for c in letters) * 2 > len(letters)
+def _script(codec: str) -> str | None:
+    """ "latin" or "other" for the upper half of an ASCII-compatible code page; None for UTF-16, EBCDIC..."""
+    try:
+        if bytes(range(32, 127)).decode(codec) != bytes(range(32, 127)).decode("ascii"):
+            return None
+        upper = bytes(range(0x80, 0x100)).decode(codec, errors="ignore")
+    except (UnicodeDecodeError, LookupError):
+        return None
+    letters = [c for c in upper if c.isalpha()]
+    return "latin" if sum(ord(c) <= 0x24F for c in letters) * 2 > len(letters) else "other"
 
 
-def _letters_in_words(text: str) -> int:
-    """Non-ASCII cased letters (not symbols, not modifier marks) in words of two or more letters."""
-    count = 0
+def _in_other_script(text: str) -> bool:
+    """Whole words in a non-Latin script (Иван, 田中), not lone letters inside Latin words (Mьller, GцЯe)."""
+    whole = mixed = 0
     for word in _WORD.findall(text):
-        if not word.isascii():
-            letters = [c for c in word if c.lower() != c.upper()]
-            if len(letters) > 1:
-                count += sum(not c.isascii() for c in letters)
-    return count
+        if not word.isascii() and _NON_LATIN_LETTER.search(word):
+            if _LATIN_LETTER.search(word):
+                mixed += 1
+            else:
+                whole += 1
+    return whole > 0 and mixed * 4 <= whole
+
+
+def _odd_symbols(text: str) -> int:
+    """Control characters, and symbols such as £ ¹ ³ ¿ stuck to letters: signs of the wrong code page."""
+    return len(_ODD_SYMBOL.findall(text))
 
 
 def _line_at(prefix: str) -> int:

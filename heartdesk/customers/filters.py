@@ -5,9 +5,9 @@ from ninja import Schema
 from pydantic import Field
 
 from heartdesk.core.search import prefix_q
-from heartdesk.core.text import search_key
+from heartdesk.core.text import prefix_upper_bound, search_key
 from heartdesk.customers.choices import CustomerStatus
-from heartdesk.customers.models import Contact, Organization
+from heartdesk.customers.models import Contact, ContactSearchKey, Organization
 
 
 class CustomerFilters(Schema):
@@ -20,41 +20,38 @@ class CustomerFilters(Schema):
     removed: bool = Field(False, description="List removed (soft-deleted) records instead.")
     tag: str | None = Field(None, max_length=50)
 
-    def _common(self, qs: QuerySet) -> QuerySet:
-        qs = qs.filter(deleted_at__isnull=not self.removed)
-        if self.segment:
-            qs = qs.filter(segment_id=self.segment)
-        if self.tier:
-            qs = qs.filter(tier_id=self.tier)
-        if self.account_manager:
-            qs = qs.filter(account_manager_id=self.account_manager)
+    def _common(self, prefix: str = "") -> Q:
+        q = Q(**{f"{prefix}deleted_at__isnull": not self.removed})
+        for field in ("segment", "tier", "account_manager"):
+            value = getattr(self, field)
+            if value:
+                q &= Q(**{f"{prefix}{field}_id": value})
         if self.status:
-            qs = qs.filter(status=self.status)
+            q &= Q(**{f"{prefix}status": self.status})
         if self.tag:
-            qs = qs.filter(tags__name=self.tag)
-        return qs
+            q &= Q(**{f"{prefix}tags__name": self.tag})
+        return q
+
+    def contact_q(self, prefix: str = "") -> Q:
+        """Everything but the text search, as seen from a query whose path to the contact is `prefix`."""
+        q = self._common(prefix)
+        if self.organization:
+            q &= Q(**{f"{prefix}organization_id": self.organization})
+        return q
+
+    @property
+    def search_text(self) -> str:
+        text = (self.q or "").strip()
+        return text.lower() if "@" in text else search_key(text)
 
     def contacts(self, qs: QuerySet[Contact]) -> QuerySet[Contact]:
-        qs = self._common(qs)
-        if self.organization:
-            qs = qs.filter(organization_id=self.organization)
-        text = (self.q or "").strip()
-        if text:
-            if "@" in text:
-                qs = qs.filter(prefix_q("email", text.lower()))
-            else:
-                key = search_key(text)
-                org_ids = Organization.objects.filter(prefix_q("name_key", key)).values("id")
-                qs = qs.filter(
-                    prefix_q("name_key", key)
-                    | prefix_q("last_name_key", key)
-                    | prefix_q("email", text.lower())
-                    | Q(organization_id__in=org_ids)
-                )
+        qs = qs.filter(self.contact_q())
+        if self.search_text:
+            qs = qs.filter(id__in=matching_keys(self.search_text).values("contact_id"))
         return qs
 
     def organizations(self, qs: QuerySet[Organization]) -> QuerySet[Organization]:
-        qs = self._common(qs)
+        qs = qs.filter(self._common())
         text = (self.q or "").strip()
         if text:
             qs = qs.filter(prefix_q("name_key", search_key(text)))
@@ -76,3 +73,8 @@ class CustomerFilters(Schema):
             )
             or self.removed
         )
+
+
+def matching_keys(text: str) -> QuerySet[ContactSearchKey]:
+    """Search keys starting with `text`: a bytewise range on both databases (the column is "C" on PostgreSQL)."""
+    return ContactSearchKey.objects.filter(key__gte=text, key__lt=prefix_upper_bound(text))

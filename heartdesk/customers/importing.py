@@ -18,7 +18,7 @@ from heartdesk.accounts.models import User
 from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.core.jobs import enqueue_on_commit
 from heartdesk.core.text import search_key
-from heartdesk.customers import events, rules
+from heartdesk.customers import events, rules, search
 from heartdesk.customers.choices import ImportStatus
 from heartdesk.customers.csv_reader import CsvError, read_csv
 from heartdesk.customers.models import (
@@ -295,7 +295,7 @@ def _chunks(items, size=500):
 def _existing_contacts(emails: list[str]) -> dict[str, Contact]:
     found: dict[str, Contact] = {}
     for chunk in _chunks(emails):
-        for contact in Contact.objects.filter(email__in=chunk):
+        for contact in Contact.objects.select_related("organization").filter(email__in=chunk):
             found[contact.email] = contact
     return found
 
@@ -429,6 +429,7 @@ def _write(job: ContactImport, plan: _Plan, existing: dict[str, Contact]) -> tup
     if changed_contacts:
         fields = sorted(change_fields | {"name_key", "last_name_key", "updated_at"})
         Contact.objects.bulk_update(changed_contacts, fields, batch_size=500)
+    search.refresh([*new_contacts, *changed_contacts])
     if tag_links:
         _link_tags(tag_links)
     events_rows = [events.imported_row(c, actor=actor, changes=ch, import_id=job.pk, when=now) for c, ch in history]

@@ -140,6 +140,23 @@ class Contact(CustomerProfile):
         return self.full_name or f"Contact #{self.pk}"
 
 
+class ContactSearchKey(models.Model):
+    """A folded form a contact is found by: "first last", "last first", the email, the organization's name.
+
+    Search is a prefix range on `key` read in index order, so a page of results costs the same however many
+    contacts match. On PostgreSQL the column uses the "C" collation (migration 0004) so that order is bytewise.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="search_keys")
+    key = models.CharField(max_length=254)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "contact"], name="contact_search_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class CustomerHistory(models.Model):
     """One change to an organization or a contact: who, what fields (old → new), when."""
 

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from heartdesk.core.pagination import Page, keyset_page
-from heartdesk.customers.filters import CustomerFilters
+from heartdesk.customers.filters import CustomerFilters, matching_keys
 from heartdesk.customers.models import Contact, CustomerHistory, Organization, Segment, Tier
 
 LIST_ORDER = ("name_key", "id")
@@ -18,9 +18,30 @@ def organization_queryset() -> QuerySet[Organization]:
 
 
 def contact_page(*, filters: CustomerFilters, cursor: str | None = None, size: int = 50) -> Page:
+    if filters.search_text:
+        return _contact_search_page(filters, cursor, size)
     qs = filters.contacts(contact_queryset())
     page = keyset_page(qs, order=LIST_ORDER, cursor=cursor, size=size)
     _attach_tags(page.items, Contact)
+    return page
+
+
+def _contact_search_page(filters: CustomerFilters, cursor: str | None, size: int) -> Page:
+    """Search results in the order of the key that matched, read straight from the search-key index."""
+    keys = (
+        matching_keys(filters.search_text)
+        .filter(filters.contact_q(prefix="contact__"))
+        .select_related("contact__organization", "contact__segment", "contact__tier", "contact__account_manager")
+    )
+    page = keyset_page(keys, order=("key", "contact_id"), cursor=cursor, size=size)
+    seen: set[int] = set()
+    contacts = []
+    for row in page.items:  # a contact found by two of its keys is shown once
+        if row.contact_id not in seen:
+            seen.add(row.contact_id)
+            contacts.append(row.contact)
+    page.items = contacts
+    _attach_tags(contacts, Contact)
     return page
 
 

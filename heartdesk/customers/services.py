@@ -10,7 +10,7 @@ from heartdesk.accounts import policy
 from heartdesk.accounts.models import User
 from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.core.text import search_key
-from heartdesk.customers import events, rules
+from heartdesk.customers import events, rules, search
 from heartdesk.customers.models import Contact, Organization, Segment, Tag, Tier
 
 PROFILE_FIELDS = (
@@ -176,6 +176,7 @@ def organization_update(*, organization: Organization, actor: User | None, **dat
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if organization.deleted_at is not None:
         raise Conflict("This organization has been removed; restore it before editing.")
+    old_name = organization.name
     data = _normalise(data, allowed=ORGANIZATION_FIELDS, today=timezone.localdate())
     if "name" in data and not data["name"]:
         raise Invalid("An organization needs a name.", field="name")
@@ -188,6 +189,8 @@ def organization_update(*, organization: Organization, actor: User | None, **dat
     organization.save()
     if "tags" in changes:
         _set_tags(organization, data["tags"])
+    if "name" in changes:
+        search.rename_organization(organization.pk, old_name, organization.name)
     events.updated(organization, actor=actor, changes=changes)
     return organization
 
@@ -257,6 +260,7 @@ def contact_create(*, actor: User | None, **data) -> Contact:
             contact.save()
     except IntegrityError:  # a concurrent create with the same email won the race
         raise Conflict(f"A contact already has the email {contact.email}.", field="email")
+    search.refresh([contact])
     if data.get("tags"):
         _set_tags(contact, data["tags"])
     events.created(contact, actor=actor, changes=_as_created(changes))
@@ -289,6 +293,7 @@ def contact_update(*, contact: Contact, actor: User | None, **data) -> Contact:
             contact.save()
     except IntegrityError:
         raise Conflict(f"A contact already has the email {contact.email}.", field="email")
+    search.refresh([contact])
     if "tags" in changes:
         _set_tags(contact, data["tags"])
     events.updated(contact, actor=actor, changes=changes)
@@ -331,6 +336,7 @@ def contact_erase(*, contact: Contact, actor: User | None, reason: str = "") -> 
     contact.deleted_at = contact.deleted_at or now
     contact.save()
     contact.tags.clear()
+    search.refresh([contact])
     for entry in contact.history.all():
         scrubbed = {
             field: ([ERASED, ERASED] if field in PERSONAL_FIELDS or field == "tags" else values)

@@ -177,3 +177,25 @@ def test_a_contact_cannot_join_a_removed_organization(cast):
     with pytest.raises(Invalid) as exc:
         services.contact_create(actor=None, email="a@x.example", organization=org)
     assert exc.value.field == "organization"
+
+
+def test_search_keys_follow_renames_and_erasure(cast):
+    from heartdesk.customers.models import ContactSearchKey
+
+    org = services.organization_create(actor=None, name="Old Name Institute")
+    contact = services.contact_create(
+        actor=None, first_name="Ann", last_name="Lee", email="ann@x.example", organization=org
+    )
+    assert set(ContactSearchKey.objects.filter(contact=contact).values_list("key", flat=True)) == {
+        "ann lee",
+        "lee ann",
+        "ann@x.example",
+        "old name institute",
+    }
+    services.organization_update(organization=org, actor=cast[Role.AGENT], name="New Name Institute")
+    assert ContactSearchKey.objects.filter(contact=contact, key="new name institute").exists()
+    services.contact_update(contact=contact, actor=cast[Role.AGENT], last_name="Kim")
+    assert ContactSearchKey.objects.filter(contact=contact, key="kim ann").exists()
+    assert not ContactSearchKey.objects.filter(contact=contact, key="lee ann").exists()
+    services.contact_erase(contact=contact, actor=cast[Role.ADMIN], reason="gdpr")
+    assert not ContactSearchKey.objects.filter(contact=contact).exists()

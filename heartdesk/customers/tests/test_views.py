@@ -190,3 +190,10 @@ def test_support_managers_add_segments_and_tiers_on_the_settings_page(web, db):
     )
     assert b"already exists" in duplicate.content
     assert web[Role.AGENT].post("/customers/settings/", {"kind": "tier", "tier-name": "X"}).status_code == 403
+
+
+def test_a_search_page_reads_a_fixed_number_of_queries(web, people):
+    with CaptureQueriesContext(connection) as queries:
+        page = web[Role.AGENT].get("/customers/", {"q": "lastname1"})
+    assert b"Person19" in page.content
+    assert len(queries) <= 7, [q["sql"] for q in queries]
