@@ -65,9 +65,16 @@ def test_it_reads_cp1252_with_curly_quotes_and_the_euro_sign():
     ]
 
 
-def test_it_reads_a_short_latin1_file_as_western_european():
-    table = read_csv("name\nbé\n".encode("latin-1"))
-    assert values(table) == [{"name": "bé"}]
+def test_it_reads_short_western_files_as_cp1252_whatever_charset_detection_guesses():
+    assert values(read_csv("name\nbé\n".encode("latin-1"))) == [{"name": "bé"}]
+    assert values(read_csv("name,city\nO’Brien,Dún Laoghaire\n".encode("cp1252"))) == [
+        {"name": "O’Brien", "city": "Dún Laoghaire"}
+    ]
+    table = read_csv("name,note\nAna,¿Qué tal? 25°C «Oui» ACME®\n".encode("cp1252"))
+    assert (table.encoding, values(table)) == (
+        "cp1252",
+        [{"name": "Ana", "note": "¿Qué tal? 25°C «Oui» ACME®"}],
+    )
 
 
 def test_it_reads_excel_unicode_text_which_is_tab_separated_utf16_with_bom():
@@ -99,6 +106,8 @@ def test_it_reads_other_scripts_that_charset_detection_recognises():
     assert values(russian) == [{"Имя": "Иван", "Город": "Москва"}]
     data = "Jméno,Město\nJiří Dvořák,Brno\nŽofie Černá,České Budějovice\n".encode("cp1250")
     assert values(read_csv(data))[0] == {"Jméno": "Jiří Dvořák", "Město": "Brno"}
+    polish = read_csv("name,city\nMichał Łukasz,Łódź\n".encode("cp1250"))
+    assert (polish.encoding, values(polish)) == ("cp1250", [{"name": "Michał Łukasz", "city": "Łódź"}])
 
 
 def test_it_refuses_a_file_that_mixes_utf8_with_another_encoding_naming_the_line():
