@@ -53,6 +53,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/import_speed.py
 
 clean:
 	rm -rf $(VENV) node_modules var/static
