@@ -183,3 +183,25 @@ def test_a_job_claimed_twice_runs_once(api, run_jobs, django_capture_on_commit_c
     run_jobs()  # the queued task finds the job no longer pending and does nothing
     assert Contact.objects.count() == 3
     assert CustomerHistory.objects.filter(kind="imported").count() == 3
+
+
+def test_a_failing_import_is_retried_later_and_fails_for_good_after_the_last_attempt(
+    api, run_jobs, django_capture_on_commit_callbacks
+):
+    from heartdesk.core.jobs import MAX_ATTEMPTS, backoff_seconds
+    from heartdesk.customers.tasks import run_contact_import
+
+    manager = api[Role.ACCOUNT_MANAGER]
+    job = upload(manager, GOOD).json()
+    ContactImport.objects.get(pk=job["id"]).file.delete(save=False)  # the stored file is gone: every attempt fails
+    with django_capture_on_commit_callbacks(execute=True):
+        start(manager, job["id"])
+    run_jobs()
+    first = ContactImport.objects.get(pk=job["id"])
+    assert first.status == "pending" and first.attempts == 1 and "FileNotFoundError" in first.error
+    assert backoff_seconds(1) < backoff_seconds(2) < backoff_seconds(3)
+    with pytest.raises(FileNotFoundError):
+        run_contact_import.call(job["id"], attempt=MAX_ATTEMPTS)
+    last = ContactImport.objects.get(pk=job["id"])
+    assert last.status == "failed" and last.finished_at is not None
+    assert Contact.objects.count() == 0
