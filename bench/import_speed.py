@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BIN, ENV, PORT, ROOT, heartdesk, wait_for  # noqa: E402
+from run import BIN, ENV, PORT, ROOT, heartdesk  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", 100_000))
 
@@ -45,7 +45,6 @@ def main() -> None:
     )
     worker = subprocess.Popen([str(BIN / "heartdesk"), "worker", "-v", "0"], env=ENV)
     try:
-        wait_for(PORT)
         api = httpx.Client(
             base_url=f"http://127.0.0.1:{PORT}", headers={"Authorization": f"Bearer {token}"}, timeout=120
         )

@@ -64,6 +64,24 @@ def wait_for(port: int) -> None:
     raise SystemExit("server did not start")
 
 
+def start_server() -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "heartdesk.config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=ENV,
+    )
+    wait_for(PORT)
+    return server
+
+
 def measure(name, call, n=REQUESTS):
     for _ in range(10):
         call()  # warm up

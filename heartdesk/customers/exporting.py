@@ -5,6 +5,7 @@ from collections.abc import Iterable, Iterator
 
 from heartdesk.customers.filters import CustomerFilters
 from heartdesk.customers.models import Contact, Organization
+from heartdesk.customers.services import PROFILE_FIELDS
 
 CONTACT_COLUMNS = [
     "id",
@@ -14,37 +15,10 @@ CONTACT_COLUMNS = [
     "phone",
     "job_title",
     "organization",
-    "segment",
-    "tier",
-    "account_manager",
-    "preferred_channels",
-    "communication_style",
-    "customer_since",
-    "status",
-    "churned_on",
-    "time_zone",
-    "language",
-    "notes",
+    *PROFILE_FIELDS,
     "tags",
 ]
-ORGANIZATION_COLUMNS = [
-    "id",
-    "name",
-    "domain",
-    "phone",
-    "segment",
-    "tier",
-    "account_manager",
-    "preferred_channels",
-    "communication_style",
-    "customer_since",
-    "status",
-    "churned_on",
-    "time_zone",
-    "language",
-    "notes",
-    "tags",
-]
+ORGANIZATION_COLUMNS = ["id", "name", "domain", "phone", *PROFILE_FIELDS, "tags"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -77,6 +51,7 @@ def _tags(model, ids: list[int]) -> dict[int, str]:
 
 
 def _profile(obj) -> list:
+    """The values of PROFILE_FIELDS, in that order, as the import reads them back."""
     return [
         obj.segment.name if obj.segment else "",
         obj.tier.name if obj.tier else "",
