@@ -74,7 +74,7 @@ class CustomerProfile(TimeStampedModel):
 
 class Organization(CustomerProfile):
     name = models.CharField(max_length=200)
-    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+    name_key = models.CharField(max_length=200, editable=False)
     domain = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=50, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="organizations")
@@ -89,6 +89,7 @@ class Organization(CustomerProfile):
             ),
         ]
         indexes = [
+            models.Index(fields=["name_key", "id"], name="org_name_id"),
             models.Index(fields=["segment", "name_key"], name="org_segment_name"),
             models.Index(fields=["tier", "name_key"], name="org_tier_name"),
             models.Index(fields=["account_manager", "name_key"], name="org_manager_name"),
@@ -111,9 +112,9 @@ class Contact(CustomerProfile):
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
-    # Folded search keys kept by the services: prefix search on an index instead of a table scan.
-    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
-    last_name_key = models.CharField(max_length=100, db_index=True, editable=False, default="")
+    # Folded sort key kept by the services; lists read the (name_key, id) index in order ("C" on PostgreSQL).
+    name_key = models.CharField(max_length=200, editable=False, default="")
+    last_name_key = models.CharField(max_length=100, editable=False, default="")
     erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -126,6 +127,7 @@ class Contact(CustomerProfile):
             ),
         ]
         indexes = [
+            models.Index(fields=["name_key", "id"], name="contact_name_id"),
             models.Index(fields=["organization", "name_key"], name="contact_org_name"),
             models.Index(fields=["segment", "name_key"], name="contact_segment_name"),
             models.Index(fields=["tier", "name_key"], name="contact_tier_name"),
