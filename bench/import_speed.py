@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BIN, ENV, PORT, ROOT, heartdesk  # noqa: E402
+from run import BIN, ENV, PORT, heartdesk, start_server, write_block  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", 100_000))
 
@@ -30,19 +30,7 @@ def make_csv(rows: int) -> bytes:
 
 def main() -> None:
     token = heartdesk("token", "create", "bench", "--name", "import-bench", capture=True).strip()
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "heartdesk.config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=ENV,
-    )
+    server = start_server()
     worker = subprocess.Popen([str(BIN / "heartdesk"), "worker", "-v", "0"], env=ENV)
     try:
         api = httpx.Client(
@@ -69,20 +57,11 @@ def main() -> None:
         f"{done - start:.1f} s | {status['status']}, created {status['created_count']:,} |"
     )
     print(line)
-    path = ROOT / "docs" / "PERFORMANCE.md"
-    text = path.read_text()
-    marker = "<!-- bench:import -->"
-    block = (
-        f"{marker}\n### CSV import, end to end ({time.strftime('%Y-%m-%d')}; target: 100,000 rows under a minute)\n\n"
-        "| file | upload and read | upload to imported | result |\n|---|---|---|---|\n" + line + "\n<!-- /bench -->"
+    write_block(
+        "<!-- bench:import -->",
+        f"### CSV import, end to end ({time.strftime('%Y-%m-%d')}; target: 100,000 rows under a minute)\n\n"
+        "| file | upload and read | upload to imported | result |\n|---|---|---|---|\n" + line,
     )
-    if marker in text:
-        a = text.index(marker)
-        b = text.index("<!-- /bench -->", a) + len("<!-- /bench -->")
-        text = text[:a] + block + text[b:]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text)
 
 
 if __name__ == "__main__":
