@@ -38,7 +38,7 @@ class ApiClient:
 
     def _call(self, method, path, data=None, **extra):
         url = path if path.startswith("/") else f"/api/v1/{path}"
-        if method in ("post", "put", "patch", "delete") and not isinstance(data, dict | type(None)):
+        if method in ("post", "put", "patch", "delete") and isinstance(data, bytes | str):
             return getattr(self.client, method)(url, data, **extra)
         if method == "get":
             return self.client.get(url, data or {}, **extra)

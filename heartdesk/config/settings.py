@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "heartdesk.api.middleware.ApiProblemMiddleware",
 ]
 
 ROOT_URLCONF = "heartdesk.config.urls"

@@ -237,3 +237,19 @@ def test_the_csv_export_streams_filtered_rows_safely(api):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("id,email,first_name")
     assert "'=cmd" in text
+
+
+def test_unknown_endpoints_and_wrong_methods_are_problem_details(api):
+    admin = api[Role.ADMIN]
+    missing = admin.get("/api/v1/nonexistent")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
+    wrong = admin.put("contacts", {})
+    assert wrong.status_code == 405 and wrong.json()["status"] == 405 and "POST" in wrong["Allow"]
+    assert admin.get("contacts/abc").status_code == 404
+
+
+def test_wrong_types_anywhere_in_a_body_are_422s_naming_the_field(api):
+    admin = api[Role.ADMIN]
+    assert admin.post("tokens", {"name": "x", "days": "many"}).json()["errors"][0]["field"] == "days"
+    job_start = admin.post("imports/1/start", {"mapping": "oops"})
+    assert job_start.status_code == 422 and job_start.json()["errors"][0]["field"] == "mapping"
