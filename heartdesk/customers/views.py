@@ -159,7 +159,7 @@ def _save(request, *, form_class, instance, create, update, template, label):
                 add_domain_error(form, exc)
             else:
                 messages.success(request, f"{label} saved.")
-                return redirect(record.get_absolute_url() if hasattr(record, "get_absolute_url") else _url(record))
+                return redirect(_url(record))
     else:
         form = form_class(initial=form_class.initial_for(instance) if instance else {})
     return render(request, template, {"form": form, "instance": instance, "label": label})
