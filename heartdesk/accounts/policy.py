@@ -19,6 +19,12 @@ PEOPLE_VIEW = "people.view"
 PEOPLE_MANAGE = "people.manage"  # staff users
 TEAMS_MANAGE = "teams.manage"
 TOKENS_MANAGE_ALL = "tokens.manage_all"
+TICKETS_VIEW = "tickets.view"
+TICKETS_WORK = "tickets.work"  # reply, note, change status/priority/assignee, escalate, link, RCA
+TICKETS_IMPORT = "tickets.import"
+SLA_MANAGE = "sla.manage"  # SLA policies, calendars, escalation rules, canned responses
+MAIL_LOG_VIEW = "mail.view"
+WEBHOOKS_MANAGE = "webhooks.manage"  # webhooks, their secrets and delivery logs
 
 _ALL_STAFF = frozenset(Role.values)
 _WORKERS = frozenset(
@@ -38,6 +44,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     PEOPLE_MANAGE: frozenset({Role.ADMIN}),
     TEAMS_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
     TOKENS_MANAGE_ALL: frozenset({Role.ADMIN}),
+    TICKETS_VIEW: _ALL_STAFF,
+    TICKETS_WORK: _WORKERS,
+    TICKETS_IMPORT: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
+    SLA_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
+    MAIL_LOG_VIEW: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
+    WEBHOOKS_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
 }
 
 

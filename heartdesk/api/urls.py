@@ -14,6 +14,14 @@ problems.install(api)
 
 from heartdesk.accounts.api import router as accounts_router  # noqa: E402
 from heartdesk.customers.api import router as customers_router  # noqa: E402
+from heartdesk.tickets.api import router as tickets_router  # noqa: E402
+from heartdesk.tickets.import_api import router as ticket_import_router  # noqa: E402
+from heartdesk.tickets.settings_api import router as sla_router  # noqa: E402
+from heartdesk.webhooks.api import router as webhooks_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
+api.add_router("/", ticket_import_router)  # before tickets_router: /tickets/import is not a ticket id
+api.add_router("/", tickets_router)
+api.add_router("/", sla_router)
+api.add_router("/", webhooks_router)

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "heartdesk.core",
     "heartdesk.accounts",
     "heartdesk.customers",
+    "heartdesk.tickets",
+    "heartdesk.webhooks",
     "heartdesk.api",
 ]
 
@@ -72,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "heartdesk.core.context_processors.navigation",
+                "heartdesk.tickets.context_processors.notifications",
             ],
         },
     }
@@ -136,7 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "tickets:queue"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Login throttling: after AXES_FAILURE_LIMIT failures for a username from one address, refuse for the cool-off.
 AXES_FAILURE_LIMIT = env_int("HEARTDESK_LOGIN_FAILURE_LIMIT", 5)
@@ -184,6 +187,23 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Heartdesk <support@localhost>")
+
+# --- Help desk ------------------------------------------------------------------------------------------------
+TICKET_PREFIX = env_str("HEARTDESK_TICKET_PREFIX", "HD")
+# Address customers write to and replies come from; the domain also names our Message-IDs.
+SUPPORT_ADDRESS = env_str("HEARTDESK_SUPPORT_ADDRESS", "support@heartdesk.localhost")
+# Mail from an address with no contact: "create" one, or "refuse" the message (logged, never answered).
+UNKNOWN_SENDERS = env_str("HEARTDESK_UNKNOWN_SENDERS", "create")
+MAIL_MAX_BYTES = env_int("HEARTDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+ATTACHMENT_MAX_BYTES = env_int("HEARTDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+# A customer reply within this many days of solving reopens the ticket; later it opens a follow-up ticket.
+REOPEN_WINDOW_DAYS = env_int("HEARTDESK_REOPEN_WINDOW_DAYS", 7)
+# First contact resolution: solved after one agent reply and not reopened within this many days.
+FCR_WINDOW_DAYS = env_int("HEARTDESK_FCR_WINDOW_DAYS", 7)
+# Promise reminders go to the agent this many minutes before the promised time.
+PROMISE_REMINDER_MINUTES = env_int("HEARTDESK_PROMISE_REMINDER_MINUTES", 15)
+# Public web form: at most this many tickets per address per hour.
+WEB_FORM_PER_HOUR = env_int("HEARTDESK_WEB_FORM_PER_HOUR", 5)
 
 # --- Limits ---------------------------------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env_int("HEARTDESK_IMPORT_MAX_BYTES", 50 * 1024 * 1024)

@@ -1,5 +1,7 @@
 """Settings for the test suite: the production settings, with static files served without a manifest."""
 
+import os
+
 from heartdesk.config.settings import *  # noqa: F403
 from heartdesk.config.settings import STORAGES
 
@@ -20,7 +22,8 @@ class QuickArgon2PasswordHasher(Argon2PasswordHasher):
 
 # A file, not memory, so a real worker process can share the test database with the live server.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+    # One file per test run (several runs may share a checkout); Django deletes it at the end of the run.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
 
 # Workers run in-process in tests and call close_old_connections(); the test's connection holds its transaction.
 DATABASES["default"]["CONN_MAX_AGE"] = None  # noqa: F405

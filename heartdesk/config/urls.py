@@ -4,12 +4,18 @@ from django.views.generic import RedirectView
 
 from heartdesk.api.urls import api
 from heartdesk.core.views import healthz
+from heartdesk.tickets.import_views import import_page
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("accounts/", include("heartdesk.accounts.urls")),
     path("customers/", include("heartdesk.customers.urls")),
+    path("webhooks/", include("heartdesk.webhooks.urls")),
+    path("tickets/import/", import_page, name="tickets-import"),
+    path("tickets/settings/", include("heartdesk.tickets.settings_urls")),
+    path("support/", include("heartdesk.tickets.webform")),
+    path("tickets/", include("heartdesk.tickets.urls")),
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
+    path("", RedirectView.as_view(pattern_name="tickets:queue", permanent=False), name="home"),
 ]

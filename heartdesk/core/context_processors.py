@@ -6,9 +6,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("customers:list", "Customers", policy.can(user, policy.CUSTOMERS_VIEW))]
+    items = [("tickets:queue", "Tickets", policy.can(user, policy.TICKETS_VIEW))]
+    items.append(("customers:list", "Customers", policy.can(user, policy.CUSTOMERS_VIEW)))
     items.append(("customers:import_start", "Import", policy.can(user, policy.CUSTOMERS_IMPORT)))
     items.append(("customers:settings", "Segments & tiers", policy.can(user, policy.CATALOG_MANAGE)))
     items.append(("accounts:people", "People & teams", policy.can(user, policy.PEOPLE_VIEW)))
+    items.append(("tickets_settings:policies", "SLA & rules", policy.can(user, policy.SLA_MANAGE)))
+    items.append(("webhooks:list", "Webhooks", policy.can(user, policy.WEBHOOKS_MANAGE)))
     items.append(("accounts:tokens", "API tokens", True))
     return {"nav_items": [(name, label) for name, label, allowed in items if allowed]}

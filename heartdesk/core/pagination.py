@@ -17,8 +17,15 @@ class Page:
     previous_cursor: str | None
 
 
+def _exact(value: Any) -> str:
+    """Times go into cursors whole (microseconds kept), so the next page starts exactly after the last row."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot put {type(value).__name__} in a cursor")
+
+
 def _encode(values: list[Any], backwards: bool) -> str:
-    return base64.urlsafe_b64encode(json.dumps([backwards, values]).encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(json.dumps([backwards, values], default=_exact).encode()).decode().rstrip("=")
 
 
 def _decode(cursor: str, width: int) -> tuple[bool, list[Any]]:
@@ -42,14 +49,17 @@ def _after(order: tuple[str, ...], values: list[Any], reverse: bool) -> Q:
     return condition
 
 
-def keyset_page(queryset: QuerySet, *, order: tuple[str, ...], cursor: str | None, size: int) -> Page:
-    """One page of `queryset` in ascending `order` (the last field must be unique, e.g. id)."""
+def keyset_page(
+    queryset: QuerySet, *, order: tuple[str, ...], cursor: str | None, size: int, descending: bool = False
+) -> Page:
+    """One page of `queryset` in ascending `order` (descending when asked; the last field must be unique)."""
     backwards = False
     qs = queryset
     if cursor:
         backwards, values = _decode(cursor, len(order))
-        qs = qs.filter(_after(order, values, reverse=backwards))
-    ordering = [f"-{f}" for f in order] if backwards else list(order)
+        qs = qs.filter(_after(order, values, reverse=backwards != descending))
+    walk_down = backwards != descending
+    ordering = [f"-{f}" for f in order] if walk_down else list(order)
     rows = list(qs.order_by(*ordering)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]

@@ -4,11 +4,11 @@ from heartdesk.accounts.choices import Role
 from heartdesk.conftest import PASSWORD
 
 
-def test_a_user_logs_in_and_lands_on_the_customers(cast):
+def test_a_user_logs_in_and_lands_on_the_ticket_queue(cast):
     client = Client()
     response = client.post("/accounts/login/", {"username": "agent", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == "/customers/"
+    assert response["Location"] == "/tickets/"
     assert client.get("/customers/").status_code == 200
 
 

@@ -1,0 +1,57 @@
+"""Periodic jobs, registered in one place; any number of workers tick, each period's run is enqueued once.
+
+`heartdesk worker` calls `tick()` every few seconds beside its queue. A job is a django-tasks Task path and an
+interval; the claim is a conditional UPDATE on `PeriodicJob.next_run_at`, so two workers never enqueue one period
+twice, and the jobs themselves are idempotent anyway.
+"""
+
+import datetime as dt
+import logging
+from importlib import import_module
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from heartdesk.core.models import PeriodicJob
+
+log = logging.getLogger(__name__)
+
+# name -> (task path, seconds between runs)
+SCHEDULE: dict[str, tuple[str, int]] = {
+    "sla_sweep": ("heartdesk.tickets.tasks.sla_sweep", 30),
+    "notification_email": ("heartdesk.tickets.tasks.send_due_notifications", 60),
+    "webhook_retries": ("heartdesk.webhooks.tasks.deliver_due_task", 60),
+}
+
+
+def _task(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(import_module(module), name)
+
+
+def tick(now: dt.datetime | None = None) -> list[str]:
+    """Enqueue every job whose time has come; returns the names enqueued by this call."""
+    now = now or timezone.now()
+    enqueued = []
+    for name, (path, every) in SCHEDULE.items():
+        try:
+            task = _task(path)
+        except (ImportError, AttributeError):
+            continue
+        job = PeriodicJob.objects.filter(name=name).first()
+        if job is None:
+            try:
+                with transaction.atomic():
+                    PeriodicJob.objects.create(name=name, next_run_at=now)
+            except IntegrityError:
+                pass
+            job = PeriodicJob.objects.get(name=name)
+        if job.next_run_at > now:
+            continue
+        claimed = PeriodicJob.objects.filter(pk=job.pk, next_run_at=job.next_run_at).update(
+            next_run_at=now + dt.timedelta(seconds=every), last_run_at=now
+        )
+        if claimed:
+            task.enqueue()
+            enqueued.append(name)
+    return enqueued

@@ -1,0 +1,66 @@
+"""Notifications to agents and teams: in the app at once, by email when the policy's business hours allow.
+
+"No escalation mail at midnight for a business-hours policy": the email waits for the calendar's next opening.
+"""
+
+import datetime as dt
+
+from heartdesk.core.jobs import enqueue_on_commit
+from heartdesk.tickets import policies
+from heartdesk.tickets.models import Notification, Ticket
+from heartdesk.tickets.sla import calendar as business_time
+
+
+def _email_after(ticket: Ticket | None, now: dt.datetime) -> dt.datetime:
+    if ticket is None or ticket.sla_policy is None or ticket.sla_policy.calendar is None:
+        return now
+    cal = policies.to_business_calendar(ticket.sla_policy.calendar)
+    try:
+        return business_time.next_open(cal, now)
+    except ValueError:
+        return now
+
+
+def users(recipients, ticket: Ticket | None, kind: str, text: str, *, now: dt.datetime, email: bool = True) -> None:
+    """Call inside the service's transaction; the email job is enqueued on commit."""
+    seen = set()
+    after = _email_after(ticket, now) if email else None
+    made = []
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        made.append(
+            Notification(
+                user=user,
+                ticket=ticket,
+                kind=kind,
+                text=text[:500],
+                created_at=now,
+                email_after=after if (email and user.email) else None,
+            )
+        )
+    if not made:
+        return
+    Notification.objects.bulk_create(made)
+    if email and any(n.email_after for n in made):
+        from heartdesk.tickets.tasks import send_due_notifications
+
+        enqueue_on_commit(send_due_notifications)
+
+
+def team(team, ticket, kind: str, text: str, *, now: dt.datetime) -> None:
+    members = list(team.members.filter(is_active=True))
+    if team.manager_id and team.manager not in members:
+        members.append(team.manager)
+    users(members, ticket, kind, text, now=now)
+
+
+def manager_of(ticket: Ticket):
+    if ticket.team_id and ticket.team.manager_id:
+        return ticket.team.manager
+    if ticket.assignee_id:
+        managed = ticket.assignee.teams.exclude(manager=None).select_related("manager").first()
+        if managed:
+            return managed.manager
+    return None

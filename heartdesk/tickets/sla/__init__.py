@@ -1,0 +1,1 @@
+"""Business-time arithmetic for SLA targets; pure Python, no ORM (STYLE rule 12)."""

@@ -1,0 +1,496 @@
+"""The agent workspace: queues, the ticket page, logging a call, notifications. Thin adapters: reads through
+selectors, writes through services; a service's error is shown beside the field it names (never a 500)."""
+
+import re
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from pydantic import ValidationError as SchemaError
+
+from heartdesk.accounts import policy
+from heartdesk.core.decorators import permission_required
+from heartdesk.core.errors import DomainError
+from heartdesk.core.forms import add_domain_error
+from heartdesk.customers import services as customers
+from heartdesk.customers.models import Contact
+from heartdesk.tickets import selectors, services, workspace
+from heartdesk.tickets.choices import (
+    Channel,
+    ClockState,
+    EventKind,
+    Level,
+    LinkKind,
+    MessageKind,
+    Priority,
+    RootCauseCategory,
+    Status,
+    Target,
+    TicketType,
+)
+from heartdesk.tickets.filters import QUEUE_LABELS, Queue, TicketFilters
+from heartdesk.tickets.forms import (
+    LevelForm,
+    LinkForm,
+    MessageForm,
+    NewTicketForm,
+    PropertiesForm,
+    RcaForm,
+    SavedFilterForm,
+)
+from heartdesk.tickets.models import Notification, SavedFilter, Ticket, TicketLink
+
+PAGE_SIZE = 50
+SIDE_QUEUES = (Queue.MINE, Queue.TEAM, Queue.UNASSIGNED, Queue.AT_RISK, Queue.BREACHED, Queue.OPEN, Queue.ALL)
+_REFERENCE = re.compile(r"^\s*(?:[A-Za-z]+-)?#?(\d{1,12})\s*$")
+_CHOICE_LABELS = {
+    "status": dict(Status.choices),
+    "priority": dict(Priority.choices),
+    "level": dict(Level.choices),
+    "type": dict(TicketType.choices),
+    "channel": dict(Channel.choices),
+    "kind": dict(LinkKind.choices),
+    "target": dict(Target.choices),
+    "category": dict(RootCauseCategory.choices),
+}
+
+
+def _show_errors(form, exc: DomainError, fields: dict[str, str] | None = None) -> None:
+    """Services name nested fields (`attachments.0`, `actions.1.owner`); point them at this form's fields."""
+    fields = fields or {}
+    errors: dict[str, list[str]] = {}
+    for name, problems in (exc.errors or {}).items():
+        target = fields.get(name) or (name if name in form.fields else name.split(".")[0])
+        errors.setdefault(target, []).extend(problems)
+    add_domain_error(form, DomainError(exc.message, errors=errors))
+
+
+# --- Queues ---------------------------------------------------------------------------------------------------
+
+
+def _filters(params) -> tuple[TicketFilters, list[str]]:
+    raw = {k: v for k, v in params.items() if v not in ("", None) and k in TicketFilters.model_fields}
+    try:
+        return TicketFilters.model_validate(raw), []
+    except SchemaError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return TicketFilters(), problems
+
+
+def _without(querydict, *keys: str) -> str:
+    copy = querydict.copy()
+    for key in keys:
+        copy.pop(key, None)
+    return copy.urlencode()
+
+
+@permission_required(policy.TICKETS_VIEW)
+def queue(request):
+    return _queue_page(request, request.GET)
+
+
+def _queue_page(request, params: QueryDict, save_form=None):
+    filters, problems = _filters(params)
+    cursor = params.get("cursor") or None
+    try:
+        page = selectors.ticket_page(filters=filters, user=request.user, cursor=cursor, size=PAGE_SIZE)
+    except DomainError as exc:
+        problems.append(exc.message)
+        page = None
+    base_query = _without(params, "cursor")
+    context = {
+        "page": page,
+        "filters": filters,
+        "problems": problems,
+        "base_query": base_query,
+        "queue_name": QUEUE_LABELS[filters.queue],
+        "can_work": policy.can(request.user, policy.TICKETS_WORK),
+    }
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "tickets/partials/queue_results.html", context)
+    counts = selectors.queue_counts(request.user)
+    context.update(
+        queues=[(q.value, QUEUE_LABELS[q], counts.get(q.value)) for q in SIDE_QUEUES],
+        saved_filters=workspace.saved_filters_for(request.user),
+        save_form=save_form or SavedFilterForm(initial={"query": base_query}),
+        users=workspace.assignable_users(),
+        teams=list(workspace.teams()),
+        statuses=Status.choices,
+        priorities=Priority.choices,
+        levels=Level.choices,
+        channels=Channel.choices,
+    )
+    return render(request, "tickets/queue.html", context)
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def saved_filter_create(request):
+    form = SavedFilterForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = workspace.saved_filter_create(
+                name=form.cleaned_data["name"], query=form.cleaned_data["query"], actor=request.user
+            )
+        except DomainError as exc:
+            _show_errors(form, exc, {"query": "filter"})
+        else:
+            messages.success(request, f"Filter “{saved.name}” saved.")
+            return redirect(f"{reverse('tickets:queue')}?{saved.query}")
+    return _queue_page(request, QueryDict(form.data.get("query", "")), save_form=form)
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def saved_filter_delete(request, pk: int):
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    workspace.saved_filter_delete(saved_filter=saved, actor=request.user)
+    messages.success(request, f"Filter “{saved.name}” removed.")
+    return redirect("tickets:queue")
+
+
+# --- The ticket page ------------------------------------------------------------------------------------------
+
+
+def _value(field: str, v) -> str:
+    if v in (None, "", []):
+        return "—"
+    if isinstance(v, dict):
+        return str(v.get("label", v.get("id", "")))
+    if isinstance(v, list):
+        return ", ".join(_value(field, x) for x in v)
+    return str(_CHOICE_LABELS.get(field, {}).get(v, v))
+
+
+def _describe(event) -> str:
+    """old → new for changes; the event's own facts otherwise."""
+    data = event.data or {}
+    if "field" in data:
+        text = (
+            f"{data['field'].replace('_', ' ')}: {_value(data['field'], data.get('old'))} → "
+            f"{_value(data['field'], data.get('new'))}"
+        )
+        if data.get("reason"):
+            text += f" ({data['reason']})"
+        return text
+    parts = []
+    for key, v in data.items():
+        if key in ("message_id",):
+            continue
+        parts.append(f"{key.replace('_', ' ')}: {_value(key, v)}")
+    return "; ".join(parts)
+
+
+def _stream(ticket_messages, events) -> list[dict]:
+    """Messages and timeline events in one chronological list (message events are the messages themselves)."""
+    items = [
+        {"is_message": True, "at": m.created_at, "order": (m.created_at, 1, m.pk), "message": m}
+        for m in ticket_messages
+    ]
+    items += [
+        {"is_message": False, "at": e.created_at, "order": (e.created_at, 0, e.pk), "event": e, "text": _describe(e)}
+        for e in events
+        if e.kind != EventKind.MESSAGE
+    ]
+    return sorted(items, key=lambda item: item["order"])
+
+
+def _clock_view(clock) -> dict:
+    state = clock.state
+    running = state == ClockState.RUNNING or (state == ClockState.BREACHED and clock.stopped_at is None)
+    return {"clock": clock, "running": running, "label": clock.get_target_display(), "state": state}
+
+
+def _ticket_page(request, pk: int, *, status: int = 200, **forms):
+    try:
+        ticket = selectors.ticket_detail(pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such ticket.")
+    users = workspace.assignable_users()
+    teams = list(workspace.teams())
+    show_rca = ticket.rca_required or ticket.priority in (Priority.P1, Priority.P2)
+    rca = workspace.rca_for(ticket) if show_rca else None
+    clocks = [_clock_view(c) for c in selectors.clocks(ticket) if c.state != ClockState.CANCELLED]
+    links = selectors.links(ticket)
+    context = {
+        "ticket": ticket,
+        "stream": _stream(selectors.messages(ticket), selectors.timeline(ticket)),
+        "clocks": [c for c in clocks if c["clock"].target != Target.PROMISE],
+        "promises": [c for c in clocks if c["clock"].target == Target.PROMISE],
+        "links": [
+            {
+                "link": link,
+                "other": link.target if link.source_id == ticket.pk else link.source,
+                "label": link.get_kind_display()
+                if link.source_id == ticket.pk
+                else f"{link.get_kind_display()} (from)",
+            }
+            for link in links
+        ],
+        "escalations": selectors.escalations(ticket),
+        "recent": selectors.recent_for_requester(ticket),
+        "canned": workspace.canned_responses(),
+        "show_rca": show_rca,
+        "rca": rca,
+        "can_work": policy.can(request.user, policy.TICKETS_WORK),
+        "message_form": forms.get("message_form") or MessageForm(),
+        "properties_form": forms.get("properties_form")
+        or PropertiesForm(initial=PropertiesForm.initial_for(ticket), users=users, teams=teams),
+        "level_form": forms.get("level_form") or LevelForm(),
+        "link_form": forms.get("link_form") or LinkForm(),
+        "rca_form": forms.get("rca_form") or RcaForm(initial=RcaForm.initial_for(rca), users=users),
+        "levels": Level.choices,
+    }
+    return render(request, "tickets/ticket.html", context, status=status)
+
+
+@permission_required(policy.TICKETS_VIEW)
+def ticket_detail(request, pk: int):
+    return _ticket_page(request, pk)
+
+
+def _ticket_or_404(pk: int) -> Ticket:
+    return get_object_or_404(Ticket, pk=pk)
+
+
+def _back(ticket: Ticket, anchor: str = ""):
+    return redirect(reverse("tickets:ticket", args=[ticket.pk]) + (f"#{anchor}" if anchor else ""))
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def ticket_message(request, pk: int):
+    ticket = _ticket_or_404(pk)
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        files = [
+            services.NewAttachment(filename=f.name, content=f.read(), content_type=f.content_type or "")
+            for f in data["attachments"]
+        ]
+        try:
+            if data["kind"] == MessageKind.NOTE:
+                services.ticket_note(ticket=ticket, body=data["body"], actor=request.user, attachments=files)
+            else:
+                services.ticket_reply(
+                    ticket=ticket,
+                    body=data["body"],
+                    actor=request.user,
+                    status=data["status"] or None,
+                    promise_at=data["promise_at"],
+                    attachments=files,
+                )
+        except DomainError as exc:
+            _show_errors(form, exc)
+        else:
+            messages.success(request, "Note added." if data["kind"] == MessageKind.NOTE else "Reply sent.")
+            return _back(ticket, "conversation")
+    return _ticket_page(request, pk, message_form=form)
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def ticket_properties(request, pk: int):
+    try:
+        ticket = selectors.ticket_detail(pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such ticket.")
+    users = {str(u.pk): u for u in workspace.assignable_users()}
+    teams = {str(t.pk): t for t in workspace.teams()}
+    form = PropertiesForm(request.POST, users=users.values(), teams=teams.values())
+    if form.is_valid():
+        data = form.cleaned_data
+        wanted = {
+            "status": data["status"],
+            "priority": data["priority"],
+            "type": data["type"],
+            "assignee": users.get(data["assignee"]),
+            "team": teams.get(data["team"]),
+            "category": data["category"],
+            "tags": [t.strip() for t in data["tags"].split(",") if t.strip()],
+        }
+        current = {
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "type": ticket.type,
+            "assignee": ticket.assignee,
+            "team": ticket.team,
+            "category": ticket.category,
+            "tags": sorted(t.name for t in ticket.tags.all()),
+        }
+        changes = {k: v for k, v in wanted.items() if (sorted(v) if k == "tags" else v) != current[k]}
+        try:
+            if changes:
+                services.ticket_update(ticket=ticket, actor=request.user, **changes)
+        except DomainError as exc:
+            _show_errors(form, exc)
+        else:
+            messages.success(request, "Ticket updated." if changes else "Nothing changed.")
+            return _back(ticket)
+    return _ticket_page(request, pk, properties_form=form)
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def ticket_level(request, pk: int):
+    ticket = _ticket_or_404(pk)
+    form = LevelForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        change = services.ticket_escalate if data["direction"] == "up" else services.ticket_deescalate
+        try:
+            ticket = change(ticket=ticket, to_level=data["to_level"] or None, reason=data["reason"], actor=request.user)
+        except DomainError as exc:
+            _show_errors(form, exc)
+        else:
+            messages.success(request, f"{ticket.reference} is now at {ticket.get_level_display()}.")
+            return _back(ticket)
+    return _ticket_page(request, pk, level_form=form)
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def ticket_link(request, pk: int):
+    ticket = _ticket_or_404(pk)
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        match = _REFERENCE.match(form.cleaned_data["reference"])
+        target = Ticket.objects.filter(pk=int(match.group(1))).first() if match else None
+        if target is None:
+            form.add_error("reference", f"No ticket {form.cleaned_data['reference']!r}.")
+        else:
+            try:
+                services.ticket_link(ticket=ticket, target=target, kind=form.cleaned_data["kind"], actor=request.user)
+            except DomainError as exc:
+                _show_errors(form, exc, {"target": "reference"})
+            else:
+                messages.success(request, f"Linked to {target.reference}.")
+                return _back(ticket, "links")
+    return _ticket_page(request, pk, link_form=form)
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def ticket_unlink(request, pk: int, link_pk: int):
+    ticket = _ticket_or_404(pk)
+    link = get_object_or_404(TicketLink.objects.select_related("source", "target"), pk=link_pk)
+    if ticket.pk not in (link.source_id, link.target_id):
+        raise Http404("That link is not on this ticket.")
+    services.ticket_unlink(link=link, actor=request.user)
+    messages.success(request, "Link removed.")
+    return _back(ticket, "links")
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def ticket_rca(request, pk: int):
+    ticket = _ticket_or_404(pk)
+    users = {str(u.pk): u for u in workspace.assignable_users()}
+    form = RcaForm(request.POST, users=users.values())
+    if form.is_valid():
+        rows = form.filled_rows()
+        actions = [services.ActionIn(description=d, owner=users.get(o or ""), due_date=due) for _, d, o, due in rows]
+        fields = {"actions": "action_0_description"}
+        for n, (i, *_rest) in enumerate(rows):
+            fields.update(
+                {f"actions.{n}.{part}": f"action_{i}_{part}" for part in ("description", "owner", "due_date")}
+            )
+        try:
+            services.rca_save(
+                ticket=ticket,
+                summary=form.cleaned_data["summary"],
+                category=form.cleaned_data["category"],
+                actions=actions,
+                actor=request.user,
+            )
+        except DomainError as exc:
+            _show_errors(form, exc, fields)
+        else:
+            messages.success(request, "Root cause analysis saved.")
+            return _back(ticket, "rca")
+    return _ticket_page(request, pk, rca_form=form)
+
+
+# --- Logging a call or a chat ---------------------------------------------------------------------------------
+
+
+@permission_required(policy.TICKETS_WORK)
+def ticket_new(request):
+    users = {str(u.pk): u for u in workspace.assignable_users()}
+    teams = {str(t.pk): t for t in workspace.teams()}
+    form = NewTicketForm(request.POST or None, users=users.values(), teams=teams.values())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # One transaction for both writes: a refused ticket leaves no new contact behind.
+            with transaction.atomic():
+                requester = Contact.objects.filter(email__iexact=data["email"], deleted_at__isnull=True).first()
+                if requester is None:
+                    requester = customers.contact_create(
+                        actor=request.user,
+                        email=data["email"],
+                        first_name=data["first_name"],
+                        last_name=data["last_name"],
+                    )
+                ticket = services.ticket_create(
+                    subject=data["subject"],
+                    body=data["body"],
+                    requester=requester,
+                    channel=data["channel"],
+                    type=data["type"],
+                    priority=data["priority"],
+                    assignee=users.get(data["assignee"]),
+                    team=teams.get(data["team"]),
+                    call_duration_seconds=data["call_duration"],
+                    actor=request.user,
+                )
+        except DomainError as exc:
+            _show_errors(
+                form, exc, {"call_duration_seconds": "call_duration", "requester": "email", "last_name": "email"}
+            )
+        else:
+            messages.success(request, f"{ticket.reference} created.")
+            return redirect("tickets:ticket", pk=ticket.pk)
+    return render(request, "tickets/new.html", {"form": form})
+
+
+# --- Notifications --------------------------------------------------------------------------------------------
+
+
+@permission_required(policy.TICKETS_VIEW)
+def notifications(request):
+    return render(
+        request,
+        "tickets/notifications.html",
+        {
+            "notifications": workspace.notifications_for(request.user),
+            "can_work": policy.can(request.user, policy.TICKETS_WORK),
+        },
+    )
+
+
+@permission_required(policy.TICKETS_VIEW)
+def notifications_badge(request):
+    """The top bar's unread count (htmx, polled), so no other page pays for it."""
+    return render(request, "tickets/partials/notification_badge.html", {"count": workspace.unread_count(request.user)})
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def notification_read(request, pk: int):
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    workspace.notification_mark_read(actor=request.user, notification_id=notification.pk)
+    if request.POST.get("open") and notification.ticket_id:
+        return redirect("tickets:ticket", pk=notification.ticket_id)
+    return redirect("tickets:notifications")
+
+
+@require_POST
+@permission_required(policy.TICKETS_WORK)
+def notifications_read_all(request):
+    count = workspace.notification_mark_read(actor=request.user)
+    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    return redirect("tickets:notifications")
