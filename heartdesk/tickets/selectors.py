@@ -3,7 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from heartdesk.core.pagination import Page, keyset_page
-from heartdesk.tickets.filters import TicketFilters
+from heartdesk.tickets.filters import IS_TRUE, TicketFilters
 from heartdesk.tickets.models import (
     Attachment,
     Escalation,
@@ -22,7 +22,7 @@ def ticket_queryset() -> QuerySet[Ticket]:
 
 
 def ticket_page(*, filters: TicketFilters, user, cursor: str | None = None, size: int = 50) -> Page:
-    qs = filters.apply(ticket_queryset(), user=user)
+    qs = filters.apply(ticket_queryset().select_related("sla_policy"), user=user)  # the API shows the policy
     if filters.ordered_by_due:
         return keyset_page(qs, order=DUE_ORDER, cursor=cursor, size=size)
     return keyset_page(qs, order=("id",), cursor=cursor, size=size, descending=True)
@@ -77,7 +77,7 @@ def recent_for_requester(ticket: Ticket, limit: int = 5) -> list[Ticket]:
 def queue_counts(user) -> dict[str, int]:
     """Open tickets per queue for the workspace's side bar (one aggregate query)."""
     teams = list(user.teams.values_list("id", flat=True))
-    return Ticket.objects.filter(is_open=True).aggregate(
+    return Ticket.objects.filter(is_open=IS_TRUE).aggregate(
         mine=Count("id", filter=Q(assignee=user.pk)),
         team=Count("id", filter=Q(team__in=teams)),
         unassigned=Count("id", filter=Q(assignee__isnull=True)),

@@ -110,7 +110,7 @@ def lock(ticket: Ticket | int) -> Ticket:
     """The ticket, re-read under its row lock (call inside a transaction)."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     try:
-        return Ticket.objects.select_for_update().select_related("sla_policy", "organization", "requester").get(pk=pk)
+        return Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy", "organization", "requester").get(pk=pk)
     except Ticket.DoesNotExist:
         raise NotFound(f"No ticket {pk}.", field="ticket")
 
@@ -763,8 +763,8 @@ def ticket_link(*, ticket: Ticket, target: Ticket, kind: str, actor: User, now=N
     if TicketLink.objects.filter(source=ticket, target=target, kind=kind).exists():
         raise Conflict(f"{ticket.reference} is already linked to {target.reference} that way.", field="target")
     link = TicketLink.objects.create(source=ticket, target=target, kind=kind, created_by=actor, created_at=now)
-    events.record(ticket, EventKind.LINKED, actor=actor, when=now, kind=kind, target=target.reference)
-    events.record(target, EventKind.LINKED, actor=actor, when=now, kind=f"{kind} (from)", target=ticket.reference)
+    events.record(ticket, EventKind.LINKED, actor=actor, when=now, link=kind, target=target.reference)
+    events.record(target, EventKind.LINKED, actor=actor, when=now, link=f"{kind} (from)", target=ticket.reference)
     _save(ticket, now=now)
     return link
 
@@ -773,7 +773,7 @@ def ticket_link(*, ticket: Ticket, target: Ticket, kind: str, actor: User, now=N
 def ticket_unlink(*, link: TicketLink, actor: User, now=None) -> None:
     policy.require(actor, policy.TICKETS_WORK)
     now = now or timezone.now()
-    events.record(link.source, EventKind.UNLINKED, actor=actor, when=now, kind=link.kind, target=link.target.reference)
+    events.record(link.source, EventKind.UNLINKED, actor=actor, when=now, link=link.kind, target=link.target.reference)
     link.delete()
 
 

@@ -3,6 +3,7 @@
 import json
 import socket
 
+from django.conf import settings
 from django_tasks_db.models import DBTaskResult
 
 from heartdesk.accounts.choices import Role
@@ -37,9 +38,10 @@ def test_a_failing_receiver_gets_retries_with_back_off_until_it_answers(
     assert delivery.last_response_body == "receiver is down for maintenance"
     wait = (delivery.next_attempt_at - first.started_at).total_seconds()
     assert backoff_seconds(1) <= wait < backoff_seconds(1) + 2
-    retry = DBTaskResult.objects.filter(status="READY").get()
-    assert retry.args_kwargs["kwargs"] == {"attempt": 2}
-    assert abs((retry.run_after - delivery.next_attempt_at).total_seconds()) < 1  # the queue waits as the row says
+    if not settings.REDIS_URL:  # the database queue's own row; RQ keeps its deferred job in Redis
+        retry = DBTaskResult.objects.filter(status="READY").get()
+        assert retry.args_kwargs["kwargs"] == {"attempt": 2}
+        assert abs((retry.run_after - delivery.next_attempt_at).total_seconds()) < 1  # the queue waits as the row says
 
     run_jobs()  # the retry is not due yet: nothing is sent
     assert len(receiver.requests) == 1

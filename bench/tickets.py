@@ -1,0 +1,219 @@
+"""`make bench`, help desk part: 1,000,000 tickets, then queue/ticket pages, the API, the SLA sweep and inbound mail.
+
+Run after bench/run.py (it reuses var/bench, its customers and its server set-up). Sizes: BENCH_TICKETS (1,000,000);
+BENCH_REQUESTS requests per row (200); BENCH_MAIL messages (2,000) over 4 SMTP connections.
+`python bench/tickets.py sweep` is the sweep step on its own (run in a separate process by the benchmark).
+"""
+
+import json
+import os
+import random
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import BIN, ENV, PORT, REQUESTS, ROOT, heartdesk, measure, start_server, wait_for, write_block  # noqa: E402
+
+TICKETS = int(os.environ.get("BENCH_TICKETS", 1_000_000))
+MAIL = int(os.environ.get("BENCH_MAIL", 2_000))
+MAIL_CONNECTIONS = 4
+MAIL_PORT = int(os.environ.get("BENCH_MAIL_PORT", 8766))
+NEWLY_DUE = 2_000
+TARGETS = {
+    "queue page: mine": 50,
+    "queue page: unassigned": 50,
+    "queue page: at risk": 50,
+    "queue page: breached": 50,
+    "queue page: all open": 50,
+    "queue page: all open, deep cursor": 50,
+    "ticket page": 40,
+    "API queue list (open)": 50,
+    "API queue list (mine)": 50,
+    "API create ticket": 30,
+}
+
+
+def shell(code: str) -> str:
+    return heartdesk("shell", "-c", code, capture=True).strip().splitlines()[-1]
+
+
+def pages(token: str) -> list[dict]:
+    sample = json.loads(
+        shell(
+            "import json, random; from heartdesk.tickets.models import Ticket; from heartdesk.customers.models import "
+            "Contact; from heartdesk.core.pagination import _encode; r = random.Random(3); n = Ticket.objects.count();"
+            "hi = Ticket.objects.order_by('-id').values_list('id', flat=True)[0];"
+            "deep = Ticket.objects.filter(is_open=True).order_by('due_key', 'id')[min(50000, n // 20)];"
+            "cmax = Contact.objects.order_by('-id').values_list('id', flat=True)[0];"
+            "print(json.dumps({'tickets': [r.randint(hi - n + 1, hi) for _ in range(2000)], "
+            "'contacts': [r.randint(1, cmax) for _ in range(2000)], "
+            "'deep': _encode([deep.due_key, deep.id], False)}))"
+        )
+    )
+    server = start_server()
+    try:
+        api = httpx.Client(
+            base_url=f"http://127.0.0.1:{PORT}", headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
+        web = httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60)
+        login = web.get("/accounts/login/")
+        web.post(
+            "/accounts/login/",
+            data={
+                "username": "bench",
+                "password": "bench-password-123",
+                "csrfmiddlewaretoken": login.cookies["csrftoken"],
+            },
+        )
+        rng = random.Random(7)
+        tickets, contacts = sample["tickets"], sample["contacts"]
+        counter = iter(range(10**9))
+        return [
+            measure("queue page: mine", lambda: web.get("/tickets/", params={"queue": "mine"})),
+            measure("queue page: unassigned", lambda: web.get("/tickets/", params={"queue": "unassigned"})),
+            measure("queue page: at risk", lambda: web.get("/tickets/", params={"queue": "at_risk"})),
+            measure("queue page: breached", lambda: web.get("/tickets/", params={"queue": "breached"})),
+            measure("queue page: all open", lambda: web.get("/tickets/", params={"queue": "open"})),
+            measure(
+                "queue page: all open, deep cursor",
+                lambda: web.get("/tickets/", params={"queue": "open", "cursor": sample["deep"]}),
+            ),
+            measure("ticket page", lambda: web.get(f"/tickets/{rng.choice(tickets)}/")),
+            measure("API queue list (open)", lambda: api.get("/api/v1/tickets", params={"queue": "open"})),
+            measure("API queue list (mine)", lambda: api.get("/api/v1/tickets", params={"queue": "mine"})),
+            measure(
+                "API create ticket",
+                lambda: api.post(
+                    "/api/v1/tickets",
+                    json={
+                        "subject": f"Bench ticket {next(counter)}",
+                        "body": "The VPN drops every few minutes since this morning; could you have a look?",
+                        "requester_id": rng.choice(contacts),
+                        "priority": rng.choice(["p2", "p3", "p3", "p4"]),
+                    },
+                ),
+            ),
+        ]
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def sweep_step() -> None:
+    """In its own process: time sweep.run() with ~2,000 clocks newly due, then again with nothing due."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heartdesk.config.settings")
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from heartdesk.tickets import sweep
+    from heartdesk.tickets.models import SlaClock, Ticket
+
+    now = timezone.now()
+    running = SlaClock.objects.filter(state="running", breached_at=None)
+    due = running.filter(due_at__lte=now).count()
+    if due < NEWLY_DUE // 2:  # the generated ones were swept by an earlier run: move "now" until 2,000 fall due
+        later = running.filter(due_at__gt=now).order_by("due_at").values_list("due_at", flat=True)
+        now = later[NEWLY_DUE - due - 1]
+        due = running.filter(due_at__lte=now).count()
+    open_tickets = Ticket.objects.filter(is_open=True).count()
+    start = time.perf_counter()
+    work = sweep.run(now)
+    busy = time.perf_counter() - start
+    start = time.perf_counter()
+    idle = sweep.run(now)
+    quiet = time.perf_counter() - start
+    print(json.dumps({"open": open_tickets, "due": due, "work": work, "busy": busy, "idle": idle, "quiet": quiet}))
+
+
+def sweep_measure() -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "sweep"], env=ENV, check=True, text=True, capture_output=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+MAIL_TEXT = (
+    "From: Ann Example <ann{n}@bench.example>\r\nTo: support@heartdesk.example\r\nSubject: Printer offline {n}\r\n"
+    "Message-ID: <mail{stamp}.{n}@bench.example>\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    + "Hello, the printer on floor 3 shows offline again since this morning. We restarted it twice.\r\n" * 12
+)
+
+
+def mail_measure() -> dict:
+    receiver = subprocess.Popen(
+        [str(BIN / "heartdesk"), "mail-receive", "--port", str(MAIL_PORT)], env=ENV, stdout=subprocess.DEVNULL
+    )
+    try:
+        wait_for(MAIL_PORT)
+        stamp = time.time_ns()
+        per = MAIL // MAIL_CONNECTIONS
+        errors: list[str] = []
+
+        def push(first: int) -> None:
+            with smtplib.SMTP("127.0.0.1", MAIL_PORT, timeout=30) as smtp:
+                for n in range(first, first + per):
+                    try:
+                        smtp.sendmail(f"ann{n}@bench.example", ["support@heartdesk.example"],
+                                      MAIL_TEXT.format(n=n, stamp=stamp).encode())  # fmt: skip
+                    except smtplib.SMTPException as error:
+                        errors.append(str(error))
+
+        threads = [threading.Thread(target=push, args=(i * per,)) for i in range(MAIL_CONNECTIONS)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+    finally:
+        receiver.terminate()
+        receiver.wait()
+    if errors:
+        raise SystemExit(f"mail: {len(errors)} refused, first: {errors[0]}")
+    return {"messages": per * MAIL_CONNECTIONS, "seconds": elapsed, "rate": per * MAIL_CONNECTIONS / elapsed}
+
+
+def main() -> None:
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate_tickets.py"), str(TICKETS)], env=ENV, check=True)
+    token = heartdesk("token", "create", "bench", "--name", "tickets-bench", capture=True).strip()
+    results = pages(token)
+    sweep = sweep_measure()
+    mail = mail_measure()
+    vendor = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+    lines = [
+        f"| {r['name']} | {r['median']:.1f} | {r['p95']:.1f} | {TARGETS[r['name']]} | "
+        f"{'yes' if r['p95'] <= TARGETS[r['name']] else 'NO'} |"
+        for r in results
+    ]
+    swept = sweep["work"]["breached"] + sweep["work"]["at_risk"]
+    lines += [
+        f"| SLA sweep, {sweep['open']:,} open, {swept:,} clocks due ({sweep['work']}) | | "
+        f"{sweep['busy'] * 1000:.0f} (one run) | 2000 | {'yes' if sweep['busy'] <= 2 else 'NO'} |",
+        f"| SLA sweep, nothing due | | {sweep['quiet'] * 1000:.1f} (one run) | 2000 | "
+        f"{'yes' if sweep['quiet'] <= 2 else 'NO'} |",
+        f"| inbound mail, {mail['messages']:,} messages over {MAIL_CONNECTIONS} SMTP connections | | "
+        f"{mail['rate']:.0f} msgs/s ({mail['seconds']:.1f} s) | ≥ 100 msgs/s | {'yes' if mail['rate'] >= 100 else 'NO'} |",
+    ]
+    table = "\n".join(["| what | median ms | p95 ms | target p95 ms | met |", "|---|---|---|---|---|", *lines])
+    print(table)
+    write_block(
+        f"<!-- bench:tickets:{vendor} -->",
+        f"### Help desk, {vendor}: {TICKETS:,} tickets, {REQUESTS} requests each ({time.strftime('%Y-%m-%d')})\n\n"
+        f"{table}",
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["sweep"]:
+        sweep_step()
+    else:
+        main()
