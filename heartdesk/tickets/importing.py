@@ -30,10 +30,9 @@ from heartdesk.customers import rules
 from heartdesk.customers import services as customers
 from heartdesk.customers.csv_reader import CsvError, read_csv
 from heartdesk.customers.models import Contact, Organization
-from heartdesk.tickets import events, services
+from heartdesk.tickets import events, quiet, services
 from heartdesk.tickets.choices import Channel, EventKind, Priority, Status, TicketType
-from heartdesk.tickets.models import Notification, OutboundEmail, Ticket, TicketEvent
-from heartdesk.webhooks.models import WebhookDelivery
+from heartdesk.tickets.models import Ticket, TicketEvent
 
 MAX_PROBLEMS = 1000
 ACTOR_LABEL = "import"
@@ -609,13 +608,6 @@ class _StepError(DomainError):
         self.row = step.row
 
 
-def _silence(ticket: Ticket) -> None:
-    """History sends nothing: drop what the replayed services queued for this ticket (inside the transaction)."""
-    OutboundEmail.objects.filter(ticket=ticket).delete()
-    Notification.objects.filter(ticket=ticket).delete()
-    WebhookDelivery.objects.filter(ref=ticket.reference).delete()
-
-
 def _already_imported(external_ids: list[str]) -> dict[str, Ticket]:
     found = {}
     rows = TicketEvent.objects.filter(kind=EventKind.IMPORTED, data__external_id__in=external_ids).select_related(
@@ -687,7 +679,7 @@ def import_tickets(
     with transaction.atomic():
         for plan in plans:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), quiet.quietly():
                     ticket = _replay(plan, lookups)
                     events.record(
                         ticket,
@@ -699,7 +691,6 @@ def import_tickets(
                         source=format,
                         file=(filename or "")[:200],
                     )
-                    _silence(ticket)
             except DomainError as exc:
                 report.problem(plan.external_id, getattr(exc, "row", plan.row), exc.field or "", exc.message)
                 # The savepoint rolled back any contact or organization this ticket made; forget them.

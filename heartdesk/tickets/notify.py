@@ -6,7 +6,7 @@
 import datetime as dt
 
 from heartdesk.core.jobs import enqueue_on_commit
-from heartdesk.tickets import policies
+from heartdesk.tickets import policies, quiet
 from heartdesk.tickets.models import Notification, Ticket
 from heartdesk.tickets.sla import calendar as business_time
 
@@ -23,6 +23,8 @@ def _email_after(ticket: Ticket | None, now: dt.datetime) -> dt.datetime:
 
 def users(recipients, ticket: Ticket | None, kind: str, text: str, *, now: dt.datetime, email: bool = True) -> None:
     """Call inside the service's transaction; the email job is enqueued on commit."""
+    if quiet.is_quiet():
+        return
     seen = set()
     after = _email_after(ticket, now) if email else None
     made = []

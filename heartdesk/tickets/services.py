@@ -16,7 +16,7 @@ from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team, User
 from heartdesk.core.errors import Conflict, Invalid, NotFound
 from heartdesk.customers.models import Contact, Organization, Tag
-from heartdesk.tickets import clocks, events, notify
+from heartdesk.tickets import clocks, events, notify, quiet
 from heartdesk.tickets.choices import (
     LEVEL_ORDER,
     OPEN_STATUSES,
@@ -110,7 +110,11 @@ def lock(ticket: Ticket | int) -> Ticket:
     """The ticket, re-read under its row lock (call inside a transaction)."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     try:
-        return Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy", "organization", "requester").get(pk=pk)
+        return (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("sla_policy", "organization", "requester")
+            .get(pk=pk)
+        )
     except Ticket.DoesNotExist:
         raise NotFound(f"No ticket {pk}.", field="ticket")
 
@@ -123,6 +127,8 @@ def _save(ticket: Ticket, *, now) -> None:
 
 
 def _on_commit_webhook(event_type: str, ticket: Ticket, **extra) -> None:
+    if quiet.is_quiet():
+        return
     emit(event_type, {"ticket": ticket_payload(ticket), **extra}, ref=ticket.reference)
 
 

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from heartdesk.core.jobs import enqueue_on_commit
+from heartdesk.tickets import quiet
 from heartdesk.tickets.choices import Direction, OutboundState
 from heartdesk.tickets.models import Message, OutboundEmail, Ticket
 
@@ -57,7 +58,7 @@ def _queue(
     *, key: str, ticket: Ticket | None, to: list[str], subject: str, template: str, context: dict, what: str
 ) -> OutboundEmail | None:
     to = [a for a in to if a]
-    if not to:
+    if not to or quiet.is_quiet():
         return None
     existing = OutboundEmail.objects.filter(key=key).first()
     if existing is not None:

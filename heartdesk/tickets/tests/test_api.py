@@ -58,7 +58,10 @@ def test_a_new_requester_email_becomes_a_contact(api):
         ({"subject": "x"}, "requester_id"),
         ({"subject": "x", "requester_email": "not-an-email"}, "email"),
         ({"subject": "x", "call_duration_seconds": -5}, "call_duration_seconds"),
-        ({"subject": "x", "attachments": [{"filename": "a.txt", "content_base64": "%%%"}]}, "attachments.0.content_base64"),
+        (
+            {"subject": "x", "attachments": [{"filename": "a.txt", "content_base64": "%%%"}]},
+            "attachments.0.content_base64",
+        ),
     ],
 )
 def test_bad_tickets_are_refused_with_the_field_named_and_nothing_written(api, payload, field):
@@ -92,8 +95,12 @@ def test_reply_note_and_promise_through_the_api(api):
     promise = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)).isoformat()
     response = api[Role.AGENT].post(
         f"tickets/{t.pk}/messages",
-        {"body": "I will update you by 15:00.", "promise_at": promise, "status": "pending",
-         "attachments": [{"filename": "steps.txt", "content_base64": base64.b64encode(b"1. unplug").decode()}]},
+        {
+            "body": "I will update you by 15:00.",
+            "promise_at": promise,
+            "status": "pending",
+            "attachments": [{"filename": "steps.txt", "content_base64": base64.b64encode(b"1. unplug").decode()}],
+        },
     )
     assert response.status_code == 201, response.content
     assert response.json()["attachments"][0]["filename"] == "steps.txt"
@@ -124,8 +131,11 @@ def test_status_moves_priority_assignment_and_the_timeline(api, cast):
     assert closing.status_code == 409 and "rca" in problem_fields(closing)  # P1: an RCA first
     rca = api[Role.AGENT].put(
         f"tickets/{t.pk}/rca",
-        {"summary": "Certificate expired", "category": "configuration",
-         "actions": [{"description": "Renewal alert", "owner_id": agent.pk, "due_date": "2026-12-01"}]},
+        {
+            "summary": "Certificate expired",
+            "category": "configuration",
+            "actions": [{"description": "Renewal alert", "owner_id": agent.pk, "due_date": "2026-12-01"}],
+        },
     )
     assert rca.status_code == 200, rca.content
     assert api[Role.AGENT].patch(f"tickets/{t.pk}", {"status": "closed"}).status_code == 200

@@ -125,8 +125,9 @@ def test_a_breach_is_recorded_once_and_met_late_stays_breached(cast):
 def test_a_promise_reminds_the_agent_and_is_kept_by_the_next_reply(cast):
     agent = cast[Role.AGENT]
     t = ticket()
-    services.ticket_reply(ticket=t, body="I will update you by 15:00.", actor=agent, promise_at=MONDAY_10 + 5 * H,
-                          now=MONDAY_10 + 10 * M)
+    services.ticket_reply(
+        ticket=t, body="I will update you by 15:00.", actor=agent, promise_at=MONDAY_10 + 5 * H, now=MONDAY_10 + 10 * M
+    )
     sweep.run(now=MONDAY_10 + 5 * H - 10 * M)  # within the 15-minute reminder window
     reminder = Notification.objects.get(user=agent, kind=NotificationKind.PROMISE_DUE)
     assert "15:00" in reminder.text
@@ -138,8 +139,9 @@ def test_a_promise_reminds_the_agent_and_is_kept_by_the_next_reply(cast):
 def test_a_promise_not_kept_counts_as_broken(cast):
     agent = cast[Role.AGENT]
     t = ticket()
-    services.ticket_reply(ticket=t, body="Back to you by 11:00.", actor=agent, promise_at=MONDAY_10 + H,
-                          now=MONDAY_10 + M)
+    services.ticket_reply(
+        ticket=t, body="Back to you by 11:00.", actor=agent, promise_at=MONDAY_10 + H, now=MONDAY_10 + M
+    )
     sweep.run(now=MONDAY_10 + H + M)
     promise = SlaClock.objects.get(ticket=t, target=Target.PROMISE)
     assert promise.state == ClockState.BREACHED
@@ -149,8 +151,9 @@ def test_a_promise_not_kept_counts_as_broken(cast):
 def test_an_at_risk_rule_moves_the_ticket_to_another_team_and_tells_the_manager(cast):
     manager = cast[Role.SUPPORT_MANAGER]
     specialists = accounts.team_create(name="Specialists", manager=manager, actor=None)
-    EscalationRule.objects.create(name="P1 at risk", trigger="at_risk", priorities=["p1"], raise_to=Level.L2,
-                                  assign_team=specialists, position=1)
+    EscalationRule.objects.create(
+        name="P1 at risk", trigger="at_risk", priorities=["p1"], raise_to=Level.L2, assign_team=specialists, position=1
+    )
     t = ticket(priority="p1")  # first response 15 min, 24/7
     sweep.run(now=MONDAY_10 + 12 * M)
     t.refresh_from_db()
