@@ -51,9 +51,15 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Customers, CSV import, then the help desk (bench/tickets.py: 1,000,000 tickets by default; results in
+# docs/PERFORMANCE.md). A quick run on its own data: make bench BENCH_DATA_DIR=var/bench-small BENCH_ORGS=1000 \
+#   BENCH_CONTACTS=10000 BENCH_IMPORT_ROWS=2000 BENCH_TICKETS=20000 BENCH_REQUESTS=50 BENCH_MAIL=400
+BENCH_TICKETS ?= 1000000
+export BENCH_TICKETS
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/import_speed.py
+	$(BIN)/python bench/tickets.py
 
 clean:
 	rm -rf $(VENV) node_modules var/static

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 SCHEDULE: dict[str, tuple[str, int]] = {
     "sla_sweep": ("heartdesk.tickets.tasks.sla_sweep", 30),
     "notification_email": ("heartdesk.tickets.tasks.send_due_notifications", 60),
+    "stuck_mail": ("heartdesk.tickets.tasks.requeue_stuck_mail", 120),
     "webhook_retries": ("heartdesk.webhooks.tasks.deliver_due_task", 60),
 }
 

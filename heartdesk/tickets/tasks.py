@@ -1,13 +1,16 @@
 """Background jobs of the help desk: thin wrappers; ids in, claim, call the service (all idempotent)."""
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from heartdesk.core.jobs import retry_later
 from heartdesk.tickets import sweep
+from heartdesk.tickets.choices import InboundState, OutboundState
 from heartdesk.tickets.mail import outbound
-from heartdesk.tickets.models import Notification
+from heartdesk.tickets.models import InboundMail, Notification, OutboundEmail
 
 
 @task()
@@ -45,3 +48,27 @@ def send_due_notifications() -> int:
 @task()
 def sla_sweep() -> dict:
     return sweep.run()
+
+
+STUCK_AFTER = timedelta(minutes=2)
+
+
+@task()
+def requeue_stuck_mail() -> dict:
+    """A job lost with a crashed worker or a flushed queue: pick its mail up again (both jobs are idempotent)."""
+    before = timezone.now() - STUCK_AFTER
+    inbound_ids = list(
+        InboundMail.objects.filter(state=InboundState.RECEIVED, received_at__lt=before, attempts__lt=5).values_list(
+            "id", flat=True
+        )[:500]
+    )
+    outbound_ids = list(
+        OutboundEmail.objects.filter(
+            state=OutboundState.QUEUED, created_at__lt=before, attempts__lt=outbound.MAX_ATTEMPTS
+        ).values_list("id", flat=True)[:500]
+    )
+    for pk in inbound_ids:
+        process_inbound_mail.enqueue(pk)
+    for pk in outbound_ids:
+        send_outbound_email.enqueue(pk)
+    return {"inbound": len(inbound_ids), "outbound": len(outbound_ids)}

@@ -168,7 +168,7 @@ def process(mail_id: int) -> str:
                     channel=Channel.EMAIL,
                     attachments=_attachments(parsed),
                     message_id=parsed.message_id,
-                    acknowledge=not parsed.auto_submitted,
+                    acknowledge=not parsed.suppress_auto_reply,
                     actor=None,
                 )
                 detail = "new ticket"

@@ -13,6 +13,7 @@ from heartdesk.accounts.choices import Role
 from heartdesk.accounts.models import User
 from heartdesk.customers import services as customers
 from heartdesk.customers.models import Organization, Segment, Tier
+from heartdesk.tickets import demo as tickets_demo
 
 STAFF = [
     ("admin", "Ada", "Admin", Role.ADMIN),
@@ -114,7 +115,7 @@ ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "Asia/Tokyo", "UT
 
 
 class Command(BaseCommand):
-    help = "Seed demo data (staff, teams, organizations, contacts). Does nothing if it has run before."
+    help = "Seed demo data (staff, teams, organizations, contacts, tickets). Does nothing if it has run before."
 
     def add_arguments(self, parser):
         parser.add_argument("--organizations", type=int, default=120)
@@ -196,6 +197,7 @@ class Command(BaseCommand):
                 )
             )
         used = set()
+        made_contacts = []
         for i in range(n_contacts):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             org = rng.choice(orgs) if rng.random() < 0.9 else None
@@ -204,7 +206,7 @@ class Command(BaseCommand):
             if email in used:
                 continue
             used.add(email)
-            customers.contact_create(
+            contact = customers.contact_create(
                 actor=None,
                 first_name=first,
                 last_name=last,
@@ -229,3 +231,7 @@ class Command(BaseCommand):
                 time_zone=org.time_zone if org else "",
                 tags=rng.sample(["vip", "new", "hpc", "teaching", "exams", "lab"], k=rng.randrange(3)),
             )
+            made_contacts.append(contact)
+        tickets_demo.seed(
+            users=users, teams=[service_desk, specialists], contacts=made_contacts[:80], rng=rng, count=60
+        )
