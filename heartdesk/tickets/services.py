@@ -4,6 +4,7 @@ mail, notifications and webhooks sent after commit (Zulip actions, healthchecks 
 import datetime as dt
 import mimetypes
 import os
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,8 +34,8 @@ from heartdesk.tickets.choices import (
     Status,
     TicketType,
 )
-from heartdesk.tickets.html import sanitize_html
 from heartdesk.tickets.mail import outbound
+from heartdesk.tickets.mail.parse import sanitize_html
 from heartdesk.tickets.models import (
     Attachment,
     CorrectiveAction,
@@ -46,6 +47,7 @@ from heartdesk.tickets.models import (
 )
 from heartdesk.webhooks.dispatch import emit
 
+_CID = re.compile(r'src="cid:([^"]+)"')
 # Channels where an agent is talking to the customer live: the ticket's first response is made as it is logged.
 LIVE_CHANNELS = (Channel.PHONE, Channel.CHAT)
 RCA_RECURRENCE = 3  # a P2 is recurring when its organization and category come up this often …
@@ -82,7 +84,9 @@ def _text(value, field: str, *, max_length: int, required: bool = False) -> str:
 
 
 def _attachments(message: Message, files: list[NewAttachment] | None) -> None:
+    """Store the files through Django's storage; inline images referenced as cid: in the HTML point at them."""
     total = 0
+    inline: dict[str, int] = {}
     for index, item in enumerate(files or []):
         size = len(item.content)
         total += size
@@ -104,6 +108,14 @@ def _attachments(message: Message, files: list[NewAttachment] | None) -> None:
         )
         attachment.file.save(name, ContentFile(item.content), save=False)
         attachment.save()
+        if attachment.content_id:
+            inline[attachment.content_id] = attachment.pk
+    if inline and message.body_html:
+        message.body_html = _CID.sub(
+            lambda m: f'src="/api/v1/attachments/{inline[m.group(1)]}"' if m.group(1) in inline else m.group(0),
+            message.body_html,
+        )
+        message.save(update_fields=["body_html"])
 
 
 def lock(ticket: Ticket | int) -> Ticket:

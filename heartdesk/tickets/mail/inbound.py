@@ -27,7 +27,7 @@ from heartdesk.tickets.mail.parse import (
     strip_subject_prefixes,
     ticket_reference,
 )
-from heartdesk.tickets.mail.quotes import strip_quoted
+from heartdesk.tickets.mail.quotes import strip_quoted, strip_quoted_html
 from heartdesk.tickets.models import InboundMail, Message, OutboundEmail, Ticket
 
 log = logging.getLogger("heartdesk.mail")
@@ -151,7 +151,7 @@ def process(mail_id: int) -> str:
                     ticket=ticket,
                     contact=contact,
                     body=body,
-                    body_html="",
+                    body_html=strip_quoted_html(parsed.html),
                     full_text=parsed.text,
                     channel=Channel.EMAIL,
                     message_id=parsed.message_id,

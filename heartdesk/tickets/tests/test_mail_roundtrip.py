@@ -3,6 +3,7 @@
 import datetime as dt
 import smtplib
 from email.message import EmailMessage
+from email.policy import SMTP
 
 import pytest
 from django.utils import timezone
@@ -25,7 +26,7 @@ def receiver():
 def send(receiver, message: EmailMessage | bytes, sender="ann@customer.example"):
     host, port = receiver.address
     with smtplib.SMTP(host, port) as client:
-        raw = message if isinstance(message, bytes) else message.as_bytes()
+        raw = message if isinstance(message, bytes) else message.as_bytes(policy=SMTP)  # CRLF, as clients send
         client.sendmail(sender, ["support@heartdesk.localhost"], raw)
 
 
@@ -151,3 +152,20 @@ def test_an_unknown_sender_is_refused_when_the_setting_says_so(receiver, run_job
     assert Ticket.objects.count() == 0
     stored = InboundMail.objects.get()
     assert stored.state == InboundState.REFUSED and "unknown sender" in stored.detail
+
+
+def test_inline_images_and_attachments_are_kept_and_the_html_points_at_them(receiver, run_jobs, smtp_sink, cast, web):
+    message = mail(message_id="<img@customer.example>", body="See the screenshot.")
+    message.add_alternative('<p>See the screenshot:</p><img src="cid:shot1@x">', subtype="html")
+    html_part = message.get_payload()[1]
+    html_part.add_related(b"\x89PNG\r\n\x1a\nfake", maintype="image", subtype="png", cid="<shot1@x>")
+    message.add_attachment(b"log line 1\n", maintype="text", subtype="plain", filename="error log.txt")
+    send(receiver, message)
+    run_jobs()
+    first = Ticket.objects.get().messages.get()
+    names = sorted(a.filename for a in first.attachments.all())
+    assert "error log.txt" in names and len(names) == 2
+    image = first.attachments.get(content_id="shot1@x")
+    assert f'src="/api/v1/attachments/{image.pk}"' in first.body_html
+    response = web[Role.AGENT].get(f"/api/v1/attachments/{image.pk}")
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\x89PNG")

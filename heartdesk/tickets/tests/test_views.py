@@ -219,10 +219,6 @@ def test_de_escalating_below_level_one_is_a_field_error(web, t):
     assert "already at level 1" in response.content.decode()
 
 
-@pytest.mark.xfail(
-    raises=TypeError,
-    reason="services.ticket_link/ticket_unlink pass kind= to events.record, whose own first argument is `kind`",
-)
 def test_a_link_is_added_by_reference_and_removed(web, t):
     other = ticket(requester=Contact.objects.get(), subject="Second")
     response = web[Role.AGENT].post(_url("link", t.pk), {"reference": other.reference, "kind": LinkKind.RELATED})
