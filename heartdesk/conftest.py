@@ -1,10 +1,13 @@
 """The shared test cast (one user per role), API clients, and a way to run queued jobs for real."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from heartdesk.accounts import services as accounts
@@ -162,3 +165,46 @@ def smtp_sink(settings):
     settings.EMAIL_HOST_PASSWORD = ""
     yield sink
     sink.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def worker():
+    """`heartdesk worker` as its own process, on the test database, stopped after the test."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "heartdesk.config.test_settings"}
+    process = subprocess.Popen([sys.executable, "-m", "heartdesk", "worker", "-v", "0"], env=env)
+    yield process
+    process.terminate()
+    process.wait(timeout=20)

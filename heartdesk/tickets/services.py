@@ -669,28 +669,61 @@ def ticket_update(*, ticket: Ticket, actor: User | None, actor_label: str = "", 
 # --- Escalation -----------------------------------------------------------------------------------------------
 
 
-def _level_change(ticket, to_level, *, reason, actor, rule=None, now, actor_label=""):
+def _target_level(ticket: Ticket, to_level: str | None, *, step: int) -> str:
+    """The level to move to: the one named, or the next in the direction of `step` (+1 up, -1 down)."""
+    current = LEVEL_ORDER.index(ticket.level)
+    if to_level is None:
+        if not 0 <= current + step < len(LEVEL_ORDER):
+            edge = "the highest level" if step > 0 else "level 1"
+            raise Conflict(f"{ticket.reference} is already at {edge}.", field="to_level")
+        return LEVEL_ORDER[current + step]
+    _choice(to_level, Level, "to_level")
+    if (LEVEL_ORDER.index(to_level) - current) * step <= 0:
+        verb = "escalate to a higher" if step > 0 else "de-escalate to a lower"
+        raise Conflict(f"{ticket.reference} is at {ticket.get_level_display()}; {verb} level.", field="to_level")
+    return to_level
+
+
+@transaction.atomic
+def _change_level(*, ticket, to_level, step, reason, actor, team=None, rule=None, now=None) -> Ticket:
+    """Escalate (step +1) or de-escalate (step -1) with a reason; the Escalation rows are the history of levels."""
+    if actor is not None:
+        policy.require(actor, policy.TICKETS_WORK)
+    now = now or timezone.now()
+    reason = _text(reason, "reason", max_length=500, required=True)
+    ticket = lock(ticket)
     old = ticket.level
+    to_level = _target_level(ticket, to_level, step=step)
     Escalation.objects.create(
-        ticket=ticket, from_level=old, to_level=to_level, reason=reason[:500], actor=actor, rule=rule, created_at=now
+        ticket=ticket, from_level=old, to_level=to_level, reason=reason, actor=actor, rule=rule, created_at=now
     )
-    up = LEVEL_ORDER.index(to_level) > LEVEL_ORDER.index(old)
     events.changed(
         ticket,
-        EventKind.ESCALATED if up else EventKind.DEESCALATED,
+        EventKind.ESCALATED if step > 0 else EventKind.DEESCALATED,
         field="level",
         old=old,
         new=to_level,
-        reason=reason[:500],
+        reason=reason,
         actor=actor,
-        actor_label=actor_label,
+        actor_label="" if actor else f"rule: {rule.name}" if rule else "system",
         when=now,
         rule=rule.name if rule else "",
     )
     ticket.level = to_level
+    if team is not None and team != ticket.team:
+        events.changed(ticket, EventKind.TEAM, field="team", old=ticket.team, new=team, actor=actor, when=now)
+        ticket.team = team
+    _save(ticket, now=now)
+    if step > 0:
+        watchers = [u for u in (ticket.assignee,) if u and u != actor]
+        text = f"{ticket.reference} escalated to {ticket.get_level_display()}"
+        notify.users(watchers, ticket, NotificationKind.ESCALATED, text, now=now)
+        _on_commit_webhook("ticket.escalated", ticket, level=to_level, reason=reason)
+    else:
+        _on_commit_webhook("ticket.updated", ticket, changed=["level"])
+    return ticket
 
 
-@transaction.atomic
 def ticket_escalate(
     *,
     ticket: Ticket,
@@ -701,68 +734,14 @@ def ticket_escalate(
     rule=None,
     now=None,
 ) -> Ticket:
-    """Raise the level (one up when none is named); a reason is required, a rule's name serves for automatic ones."""
-    if actor is not None:
-        policy.require(actor, policy.TICKETS_WORK)
-    now = now or timezone.now()
-    reason = _text(reason, "reason", max_length=500, required=True)
-    ticket = lock(ticket)
-    current = LEVEL_ORDER.index(ticket.level)
-    if to_level is None:
-        if current + 1 >= len(LEVEL_ORDER):
-            raise Conflict(f"{ticket.reference} is already at the highest level.", field="to_level")
-        to_level = LEVEL_ORDER[current + 1]
-    _choice(to_level, Level, "to_level")
-    if LEVEL_ORDER.index(to_level) <= current:
-        raise Conflict(
-            f"{ticket.reference} is at {ticket.get_level_display()}; escalate to a higher level.", field="to_level"
-        )
-    _level_change(
-        ticket,
-        to_level,
-        reason=reason,
-        actor=actor,
-        rule=rule,
-        now=now,
-        actor_label="" if actor else f"rule: {rule.name}" if rule else "system",
+    """Raise the level (one up when none is named); a rule's name stands in for the actor of automatic ones."""
+    return _change_level(
+        ticket=ticket, to_level=to_level, step=1, reason=reason, actor=actor, team=team, rule=rule, now=now
     )
-    if team is not None and team != ticket.team:
-        events.changed(ticket, EventKind.TEAM, field="team", old=ticket.team, new=team, actor=actor, when=now)
-        ticket.team = team
-    _save(ticket, now=now)
-    watchers = [u for u in (ticket.assignee,) if u and u != actor]
-    if watchers:
-        notify.users(
-            watchers,
-            ticket,
-            NotificationKind.ESCALATED,
-            f"{ticket.reference} escalated to {ticket.get_level_display()}",
-            now=now,
-        )
-    _on_commit_webhook("ticket.escalated", ticket, level=to_level, reason=reason)
-    return ticket
 
 
-@transaction.atomic
 def ticket_deescalate(*, ticket: Ticket, to_level: str | None = None, reason: str, actor: User, now=None) -> Ticket:
-    policy.require(actor, policy.TICKETS_WORK)
-    now = now or timezone.now()
-    reason = _text(reason, "reason", max_length=500, required=True)
-    ticket = lock(ticket)
-    current = LEVEL_ORDER.index(ticket.level)
-    if to_level is None:
-        if current == 0:
-            raise Conflict(f"{ticket.reference} is already at level 1.", field="to_level")
-        to_level = LEVEL_ORDER[current - 1]
-    _choice(to_level, Level, "to_level")
-    if LEVEL_ORDER.index(to_level) >= current:
-        raise Conflict(
-            f"{ticket.reference} is at {ticket.get_level_display()}; de-escalate to a lower level.", field="to_level"
-        )
-    _level_change(ticket, to_level, reason=reason, actor=actor, now=now)
-    _save(ticket, now=now)
-    _on_commit_webhook("ticket.updated", ticket, changed=["level"])
-    return ticket
+    return _change_level(ticket=ticket, to_level=to_level, step=-1, reason=reason, actor=actor, now=now)
 
 
 # --- Links and RCA --------------------------------------------------------------------------------------------

@@ -1,11 +1,6 @@
 """A real Chromium, driven by Playwright, against a live server: log in, import a CSV, search, edit."""
 
-import os
-import subprocess
-import sys
-
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from heartdesk.accounts.choices import Role
@@ -13,47 +8,6 @@ from heartdesk.conftest import PASSWORD
 from heartdesk.customers.models import Contact
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def worker():
-    """`heartdesk worker` as its own process, on the test database, stopped after the test."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "heartdesk.config.test_settings"}
-    process = subprocess.Popen([sys.executable, "-m", "heartdesk", "worker", "-v", "0"], env=env)
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
 
 
 def test_a_manager_logs_in_imports_a_csv_searches_and_edits_a_contact(live_server, cast, browser, worker, tmp_path):

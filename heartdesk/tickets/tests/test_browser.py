@@ -1,7 +1,6 @@
 """A real Chromium, driven by Playwright, against a live server: an agent answers a new email ticket from the
 Unassigned queue with the HEART canned response and sets it Pending."""
 
-import os
 import re
 
 import pytest
@@ -16,32 +15,6 @@ from heartdesk.tickets.seed import seed
 from heartdesk.tickets.tests.factories import contact, ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def test_an_agent_answers_a_new_email_ticket_with_the_heart_canned_response(live_server, cast, browser, tmp_path):
