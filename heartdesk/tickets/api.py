@@ -14,7 +14,7 @@ from heartdesk.accounts.models import Team, User
 from heartdesk.core.errors import Invalid
 from heartdesk.core.schemas import CursorPage, PageParams
 from heartdesk.customers.models import Contact, Organization
-from heartdesk.tickets import selectors, services
+from heartdesk.tickets import events, selectors, services
 from heartdesk.tickets.choices import (
     Channel,
     Level,
@@ -159,10 +159,15 @@ class MessageOut(Schema):
 class EventOut(Schema):
     id: int
     kind: str
+    summary: str
     actor: Ref | None
     actor_label: str
     data: dict
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_summary(obj):
+        return events.describe(obj)
 
     @staticmethod
     def resolve_actor(obj):

@@ -56,7 +56,7 @@ def _escalate(trigger: str, clock: SlaClock, ticket: Ticket, now: dt.datetime) -
             ticket = services.ticket_escalate(
                 ticket=ticket,
                 to_level=to_level,
-                reason=f"{rule.name}: {clock.get_target_display()} {trigger.replace('_', ' ')}",
+                reason=f"{clock.get_target_display()} {trigger.replace('_', ' ')}",
                 actor=None,
                 team=rule.assign_team,
                 rule=rule,

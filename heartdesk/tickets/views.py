@@ -23,14 +23,12 @@ from heartdesk.tickets.choices import (
     ClockState,
     EventKind,
     Level,
-    LinkKind,
     MessageKind,
     Priority,
-    RootCauseCategory,
     Status,
     Target,
-    TicketType,
 )
+from heartdesk.tickets.events import describe
 from heartdesk.tickets.filters import QUEUE_LABELS, Queue, TicketFilters
 from heartdesk.tickets.forms import (
     LevelForm,
@@ -46,16 +44,6 @@ from heartdesk.tickets.models import Notification, SavedFilter, Ticket, TicketLi
 PAGE_SIZE = 50
 SIDE_QUEUES = (Queue.MINE, Queue.TEAM, Queue.UNASSIGNED, Queue.AT_RISK, Queue.BREACHED, Queue.OPEN, Queue.ALL)
 _REFERENCE = re.compile(r"^\s*(?:[A-Za-z]+-)?#?(\d{1,12})\s*$")
-_CHOICE_LABELS = {
-    "status": dict(Status.choices),
-    "priority": dict(Priority.choices),
-    "level": dict(Level.choices),
-    "type": dict(TicketType.choices),
-    "channel": dict(Channel.choices),
-    "kind": dict(LinkKind.choices),
-    "target": dict(Target.choices),
-    "category": dict(RootCauseCategory.choices),
-}
 
 
 def _show_errors(form, exc: DomainError, fields: dict[str, str] | None = None) -> None:
@@ -155,44 +143,21 @@ def saved_filter_delete(request, pk: int):
 # --- The ticket page ------------------------------------------------------------------------------------------
 
 
-def _value(field: str, v) -> str:
-    if v in (None, "", []):
-        return "—"
-    if isinstance(v, dict):
-        return str(v.get("label", v.get("id", "")))
-    if isinstance(v, list):
-        return ", ".join(_value(field, x) for x in v)
-    return str(_CHOICE_LABELS.get(field, {}).get(v, v))
-
-
-def _describe(event) -> str:
-    """old → new for changes; the event's own facts otherwise."""
-    data = event.data or {}
-    if "field" in data:
-        text = (
-            f"{data['field'].replace('_', ' ')}: {_value(data['field'], data.get('old'))} → "
-            f"{_value(data['field'], data.get('new'))}"
-        )
-        if data.get("reason"):
-            text += f" ({data['reason']})"
-        return text
-    parts = []
-    for key, v in data.items():
-        if key in ("message_id",):
-            continue
-        parts.append(f"{key.replace('_', ' ')}: {_value(key, v)}")
-    return "; ".join(parts)
-
-
-def _stream(ticket_messages, events) -> list[dict]:
+def _stream(ticket_messages, timeline) -> list[dict]:
     """Messages and timeline events in one chronological list (message events are the messages themselves)."""
     items = [
         {"is_message": True, "at": m.created_at, "order": (m.created_at, 1, m.pk), "message": m}
         for m in ticket_messages
     ]
     items += [
-        {"is_message": False, "at": e.created_at, "order": (e.created_at, 0, e.pk), "event": e, "text": _describe(e)}
-        for e in events
+        {
+            "is_message": False,
+            "at": e.created_at,
+            "order": (e.created_at, 0, e.pk),
+            "event": e,
+            "text": describe(e),
+        }
+        for e in timeline
         if e.kind != EventKind.MESSAGE
     ]
     return sorted(items, key=lambda item: item["order"])
