@@ -138,7 +138,8 @@ def _save(ticket: Ticket, *, now) -> None:
     ticket.save()
 
 
-def _on_commit_webhook(event_type: str, ticket: Ticket, **extra) -> None:
+def on_commit_webhook(event_type: str, ticket: Ticket, **extra) -> None:
+    """Call inside the transaction: the deliveries are written with it and sent after commit."""
     if quiet.is_quiet():
         return
     emit(event_type, {"ticket": ticket_payload(ticket), **extra}, ref=ticket.reference)
@@ -256,7 +257,7 @@ def ticket_create(
         notify.team(team, ticket, NotificationKind.NEW_TICKET, f"New ticket {ticket.reference} for {team}", now=now)
     if acknowledge and actor is None and requester.email:
         outbound.queue_acknowledgement(ticket)
-    _on_commit_webhook("ticket.created", ticket)
+    on_commit_webhook("ticket.created", ticket)
     return ticket
 
 
@@ -339,7 +340,7 @@ def ticket_reply(
     _save(ticket, now=now)
     if message.recipients and notify_customer:
         outbound.queue_reply(ticket, message)
-    _on_commit_webhook("ticket.message", ticket, message_id=message.pk, kind=message.kind)
+    on_commit_webhook("ticket.message", ticket, message_id=message.pk, kind=message.kind)
     return message
 
 
@@ -441,7 +442,7 @@ def ticket_customer_reply(
         notify.team(
             ticket.team, ticket, NotificationKind.CUSTOMER_REPLY, f"{contact} replied on {ticket.reference}", now=now
         )
-    _on_commit_webhook("ticket.message", ticket, message_id=message.pk, kind=message.kind)
+    on_commit_webhook("ticket.message", ticket, message_id=message.pk, kind=message.kind)
     return ticket, message
 
 
@@ -662,7 +663,7 @@ def ticket_update(*, ticket: Ticket, actor: User | None, actor_label: str = "", 
     if "status" in changes and changes["status"] != ticket.status:
         _transition(ticket, _choice(changes["status"], Status, "status"), actor=actor, actor_label=actor_label, now=now)
     _save(ticket, now=now)
-    _on_commit_webhook("ticket.updated", ticket, changed=sorted(changes))
+    on_commit_webhook("ticket.updated", ticket, changed=sorted(changes))
     return ticket
 
 
@@ -718,9 +719,9 @@ def _change_level(*, ticket, to_level, step, reason, actor, team=None, rule=None
         watchers = [u for u in (ticket.assignee,) if u and u != actor]
         text = f"{ticket.reference} escalated to {ticket.get_level_display()}"
         notify.users(watchers, ticket, NotificationKind.ESCALATED, text, now=now)
-        _on_commit_webhook("ticket.escalated", ticket, level=to_level, reason=reason)
+        on_commit_webhook("ticket.escalated", ticket, level=to_level, reason=reason)
     else:
-        _on_commit_webhook("ticket.updated", ticket, changed=["level"])
+        on_commit_webhook("ticket.updated", ticket, changed=["level"])
     return ticket
 
 

@@ -106,6 +106,7 @@ def _breach(clock_id: int, now: dt.datetime) -> bool:
         if ticket.team_id:
             notify.team(ticket.team, ticket, NotificationKind.BREACHED, text, now=now)
         if clock.target != Target.PROMISE:
+            services.on_commit_webhook("ticket.sla_breached", ticket, target=clock.target, due_at=clock.due_at)
             _escalate(EscalationTrigger.BREACH, clock, ticket, now)
     return True
 

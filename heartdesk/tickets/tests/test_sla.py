@@ -179,3 +179,18 @@ def test_periodic_jobs_are_enqueued_once_per_period_however_many_workers_tick():
     assert periodic.tick(now=now) == []  # a second worker at the same moment gets nothing
     assert "sla_sweep" in periodic.tick(now=now + dt.timedelta(seconds=31))
     assert PeriodicJob.objects.get(name="sla_sweep").last_run_at == now + dt.timedelta(seconds=31)
+
+
+def test_a_breach_is_sent_to_subscribed_webhooks_once(cast):
+    from heartdesk.webhooks import services as webhooks
+    from heartdesk.webhooks.models import WebhookDelivery
+
+    webhooks.webhook_create(
+        name="Pager", url="https://example.org/hook", events=["ticket.sla_breached"], actor=cast[Role.ADMIN]
+    )
+    ticket(priority="p2")
+    sweep.run(now=MONDAY_10 + 61 * M)
+    sweep.run(now=MONDAY_10 + 62 * M)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event_type == "ticket.sla_breached"
+    assert delivery.payload["target"] == "first_response"
