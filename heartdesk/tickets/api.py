@@ -14,7 +14,7 @@ from heartdesk.accounts.models import Team, User
 from heartdesk.core.errors import Invalid
 from heartdesk.core.schemas import CursorPage, PageParams
 from heartdesk.customers.models import Contact, Organization
-from heartdesk.tickets import events, selectors, services
+from heartdesk.tickets import events, selectors, services, workspace
 from heartdesk.tickets.choices import (
     Channel,
     Level,
@@ -28,7 +28,7 @@ from heartdesk.tickets.choices import (
     Status as TicketStatus,
 )
 from heartdesk.tickets.filters import TicketFilters
-from heartdesk.tickets.models import Attachment, Ticket, TicketLink
+from heartdesk.tickets.models import Attachment, Notification, SavedFilter, Ticket, TicketLink
 
 router = Router(tags=["tickets"])
 
@@ -550,3 +550,67 @@ def download_attachment(request, attachment_id: int):
     response["Content-Security-Policy"] = "sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Notifications and saved filters ------------------------------------------------------------------------
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    text: str
+    ticket_id: int | None
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+    emailed_at: dt.datetime | None
+
+
+class MarkedOut(Schema):
+    marked: int
+
+
+class SavedFilterIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    query: str = Field(..., max_length=1000, description="The queue's query string, e.g. queue=mine&priority=p1.")
+
+
+class SavedFilterOut(Schema):
+    id: int
+    name: str
+    query: str
+
+
+@router.get("/notifications", response=list[NotificationOut], tags=["notifications"])
+def list_notifications(request):
+    """Your notifications: unread first, newest first (the latest 100)."""
+    policy.require(request.user, policy.TICKETS_VIEW)
+    return workspace.notifications_for(request.user)
+
+
+@router.post("/notifications/{int:notification_id}/read", response=MarkedOut, tags=["notifications"])
+def read_notification(request, notification_id: int):
+    get_object_or_404(Notification, pk=notification_id, user=request.user)
+    return {"marked": workspace.notification_mark_read(actor=request.user, notification_id=notification_id)}
+
+
+@router.post("/notifications/read", response=MarkedOut, tags=["notifications"])
+def read_all_notifications(request):
+    return {"marked": workspace.notification_mark_read(actor=request.user)}
+
+
+@router.get("/saved-filters", response=list[SavedFilterOut])
+def list_saved_filters(request):
+    policy.require(request.user, policy.TICKETS_VIEW)
+    return workspace.saved_filters_for(request.user)
+
+
+@router.post("/saved-filters", response={201: SavedFilterOut})
+def create_saved_filter(request, payload: SavedFilterIn):
+    return Status(201, workspace.saved_filter_create(name=payload.name, query=payload.query, actor=request.user))
+
+
+@router.delete("/saved-filters/{int:filter_id}", response={204: None})
+def delete_saved_filter(request, filter_id: int):
+    saved = get_object_or_404(SavedFilter, pk=filter_id, user=request.user)
+    workspace.saved_filter_delete(saved_filter=saved, actor=request.user)
+    return Status(204, None)

@@ -80,8 +80,9 @@ def saved_filters_for(user: User) -> list[SavedFilter]:
 def notification_mark_read(*, actor: User, notification_id: int | None = None, now=None) -> int:
     """Mark one of `actor`'s notifications read, or all of them when no id is given; returns how many changed.
 
-    A conditional UPDATE: marking twice changes nothing the second time."""
-    policy.require(actor, policy.TICKETS_WORK)
+    A conditional UPDATE: marking twice changes nothing the second time. Anyone who can see tickets may clear
+    their own notifications."""
+    policy.require(actor, policy.TICKETS_VIEW)
     rows = Notification.objects.filter(user=actor, read_at__isnull=True)
     if notification_id is not None:
         rows = rows.filter(pk=notification_id)

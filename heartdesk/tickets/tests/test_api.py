@@ -182,3 +182,20 @@ def test_no_token_is_a_401_problem_and_an_unknown_ticket_a_404(api, client):
     response = client.get("/api/v1/tickets")
     assert response.status_code == 401 and response["Content-Type"] == PROBLEM
     assert api[Role.AGENT].get("tickets/999999").status_code == 404
+
+
+def test_notifications_and_saved_filters_are_personal(api, cast):
+    agent = cast[Role.AGENT]
+    t = ticket()
+    api[Role.SUPPORT_MANAGER].patch(f"tickets/{t.pk}", {"assignee_id": agent.pk})
+    mine = api[Role.AGENT].get("notifications").json()
+    assert [n["kind"] for n in mine] == ["assigned"] and mine[0]["ticket_id"] == t.pk
+    assert api[Role.SPECIALIST].post(f"notifications/{mine[0]['id']}/read").status_code == 404  # not theirs
+    assert api[Role.AGENT].post(f"notifications/{mine[0]['id']}/read").json() == {"marked": 1}
+    assert api[Role.AGENT].post("notifications/read").json() == {"marked": 0}
+    saved = api[Role.AGENT].post("saved-filters", {"name": "My P1s", "query": "queue=mine&priority=p1"})
+    assert saved.status_code == 201
+    assert api[Role.AGENT].post("saved-filters", {"name": "My P1s", "query": "queue=mine"}).status_code == 409
+    assert api[Role.SPECIALIST].get("saved-filters").json() == []
+    assert api[Role.SPECIALIST].delete(f"saved-filters/{saved.json()['id']}").status_code == 404
+    assert api[Role.AGENT].delete(f"saved-filters/{saved.json()['id']}").status_code == 204
