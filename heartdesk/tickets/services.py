@@ -433,15 +433,13 @@ def ticket_customer_reply(
         _move(ticket, Status.OPEN, actor=None, actor_label=label, now=now)
         clocks.apply_status(ticket, at=now)
     _save(ticket, now=now)
-    recipients = [u for u in (ticket.assignee,) if u] or None
+    # The assignee and the followers hear of it; with nobody assigned, the team does.
+    text = f"{contact} replied on {ticket.reference}"
+    recipients = [u for u in (ticket.assignee,) if u] + list(ticket.followers.all())
     if recipients:
-        notify.users(
-            recipients, ticket, NotificationKind.CUSTOMER_REPLY, f"{contact} replied on {ticket.reference}", now=now
-        )
+        notify.users(recipients, ticket, NotificationKind.CUSTOMER_REPLY, text, now=now)
     elif ticket.team_id:
-        notify.team(
-            ticket.team, ticket, NotificationKind.CUSTOMER_REPLY, f"{contact} replied on {ticket.reference}", now=now
-        )
+        notify.team(ticket.team, ticket, NotificationKind.CUSTOMER_REPLY, text, now=now)
     on_commit_webhook("ticket.message", ticket, message_id=message.pk, kind=message.kind)
     return ticket, message
 

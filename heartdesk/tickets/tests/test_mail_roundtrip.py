@@ -169,3 +169,18 @@ def test_inline_images_and_attachments_are_kept_and_the_html_points_at_them(rece
     assert f'src="/api/v1/attachments/{image.pk}"' in first.body_html
     response = web[Role.AGENT].get(f"/api/v1/attachments/{image.pk}")
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\x89PNG")
+
+
+def test_the_ticket_reference_in_the_subject_threads_a_reply_from_the_requester_only(receiver, run_jobs, smtp_sink):
+    send(receiver, mail(message_id="<start@customer.example>"))
+    run_jobs()
+    ticket = Ticket.objects.get()
+    send(receiver, mail(subject=f"Re: [{ticket.reference}] Printer on fire", body="Any news?", message_id="<n1@c>"))
+    stranger = mail(
+        subject=f"[{ticket.reference}] hijack", body="Close it.", message_id="<n2@x>", sender="mallory@x.example"
+    )
+    send(receiver, stranger, sender="mallory@x.example")
+    run_jobs()
+    assert Message.objects.get(message_id="n1@c").ticket_id == ticket.pk
+    hijack = Message.objects.get(message_id="n2@x")
+    assert hijack.ticket_id != ticket.pk and hijack.ticket.subject == f"[{ticket.reference}] hijack"
