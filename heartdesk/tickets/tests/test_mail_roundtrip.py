@@ -184,3 +184,21 @@ def test_the_ticket_reference_in_the_subject_threads_a_reply_from_the_requester_
     assert Message.objects.get(message_id="n1@c").ticket_id == ticket.pk
     hijack = Message.objects.get(message_id="n2@x")
     assert hijack.ticket_id != ticket.pk and hijack.ticket.subject == f"[{ticket.reference}] hijack"
+
+
+def test_a_flood_from_one_sender_is_kept_but_stops_making_tickets(receiver, run_jobs, smtp_sink, monkeypatch):
+    from heartdesk.tickets.mail import inbound
+
+    monkeypatch.setattr(inbound, "SENDER_HOURLY_LIMIT", 3)
+    for i in range(5):
+        send(receiver, mail(subject=f"Alert {i}", message_id=f"<flood{i}@customer.example>"))
+        run_jobs()
+    assert Ticket.objects.count() == 3
+    assert InboundMail.objects.filter(state=InboundState.IGNORED, detail__contains="loop").count() == 2
+    assert InboundMail.objects.filter(sender="ann@customer.example").count() == 5
+
+
+def test_a_message_without_a_from_header_is_answered_to_the_envelope_sender(receiver, run_jobs, smtp_sink):
+    send(receiver, b"Subject: Help\r\nMessage-ID: <nofrom@x>\r\n\r\nIt is broken.\r\n", sender="bob@customer.example")
+    run_jobs()
+    assert Ticket.objects.get().requester.email == "bob@customer.example"

@@ -17,12 +17,19 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1) + 1))
         parser.add_argument("--no-worker", action="store_true", help="Only the web server.")
+        parser.add_argument(
+            "--mail-port", type=int, default=0, help="Also run the SMTP receiver on HOST:PORT (0: no receiver)."
+        )
 
-    def handle(self, *args, host, port, workers, no_worker, **options):
+    def handle(self, *args, host, port, workers, no_worker, mail_port, **options):
         bindir = os.path.dirname(sys.executable)
         children = []
         if not no_worker:
             children.append(subprocess.Popen([os.path.join(bindir, "heartdesk"), "worker", "-v", "0"]))
+        if mail_port:
+            receive = [os.path.join(bindir, "heartdesk"), "mail-receive", "--host", host, "--port", str(mail_port)]
+            children.append(subprocess.Popen(receive))
+            self.stdout.write(f"Mail to the help desk: SMTP on {host}:{mail_port}")
         login = settings.DATA_DIR / "demo-login.txt"
         self.stdout.write(f"\nHeartdesk is starting on http://{host}:{port}/")
         if login.exists():
