@@ -444,7 +444,7 @@ def notifications_badge(request):
 
 
 @require_POST
-@permission_required(policy.TICKETS_WORK)
+@permission_required(policy.TICKETS_VIEW)
 def notification_read(request, pk: int):
     notification = get_object_or_404(Notification, pk=pk, user=request.user)
     workspace.notification_mark_read(actor=request.user, notification_id=notification.pk)
@@ -454,7 +454,7 @@ def notification_read(request, pk: int):
 
 
 @require_POST
-@permission_required(policy.TICKETS_WORK)
+@permission_required(policy.TICKETS_VIEW)
 def notifications_read_all(request):
     count = workspace.notification_mark_read(actor=request.user)
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")

@@ -431,3 +431,14 @@ def test_the_ticket_page_costs_the_same_however_many_messages(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(_url("ticket", t.pk))
     assert "Reply 9" in response.content.decode()
+
+
+def test_an_executive_clears_their_own_notifications(web, cast):
+    from heartdesk.tickets.models import Notification
+
+    executive = cast[Role.EXECUTIVE]
+    note = Notification.objects.create(user=executive, kind="escalated", text="HD-1 escalated to Executive")
+    response = web[Role.EXECUTIVE].post(f"/tickets/notifications/{note.pk}/read/")
+    assert response.status_code in (200, 302)
+    note.refresh_from_db()
+    assert note.read_at is not None
