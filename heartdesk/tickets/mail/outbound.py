@@ -100,13 +100,15 @@ def queue_reply(ticket: Ticket, message: Message) -> OutboundEmail | None:
 
 def queue_acknowledgement(ticket: Ticket) -> OutboundEmail | None:
     """Tells the customer we have their request and when to expect a response (from the policy)."""
+    requester = ticket.requester
+    zone = requester.time_zone or (ticket.organization.time_zone if ticket.organization_id else "")
     return _queue(
         key=f"ack:{ticket.pk}",
         ticket=ticket,
         to=[ticket.requester.email],
         subject=subject_for(ticket),
         template="acknowledgement",
-        context={"expected": ticket.first_response_due},
+        context={"expected": ticket.first_response_due, "zone": zone or settings.TIME_ZONE},
         what="ack",
     )
 

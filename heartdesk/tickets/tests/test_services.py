@@ -147,3 +147,12 @@ def test_bad_input_names_the_field_and_writes_nothing(cast):
         services.ticket_create(subject="x", requester=contact("b@x.example"), priority="p9", actor=cast[Role.AGENT])
     assert error.value.field == "priority"
     assert Ticket.objects.count() == before
+
+
+def test_the_acknowledgement_states_the_expected_response_in_the_customers_time_zone():
+    from heartdesk.tickets.models import OutboundEmail
+
+    t = ticket(requester=contact(time_zone="Europe/Berlin"), priority="p3")  # due Monday 14:00 UTC
+    ack = OutboundEmail.objects.get(ticket=t, key=f"ack:{t.pk}")
+    assert "Monday 16 November 2026, 15:00 CET" in ack.body_text
+    assert f"[{t.reference}]" in ack.subject
