@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MAIL_PORT ?= 2525
 
-.PHONY: install run test test-fast lint format bench browser clean
+.PHONY: install run test test-fast lint format bench browser clean eval-sentiment
 
 $(BIN)/heartdesk: pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Heartdesk needs $(PYTHON) on the PATH"; exit 1; }
@@ -61,6 +61,12 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/import_speed.py
 	$(BIN)/python bench/tickets.py
+
+# The sentiment analyzer against the guide's TextBlob rule on the human-rated sentences of the vaderSentiment sdist
+# (fetched with pip into $(HEARTDESK_DATA_DIR)/cache; results in docs/METRICS.md).
+eval-sentiment: $(BIN)/heartdesk
+	$(BIN)/python -m pip install -q -e ".[eval]"
+	$(BIN)/python -m heartdesk.insights.evaluation
 
 clean:
 	rm -rf $(VENV) node_modules var/static

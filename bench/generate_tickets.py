@@ -314,6 +314,8 @@ def generate(n: int) -> None:
             for table in ("tickets_ticket", "tickets_slaclock"):
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=10000")  # sampled statistics: minutes faster on a 4 GB file
         cursor.execute("ANALYZE")
     print(
         f"generated {counts['tickets']:,} tickets ({counts['open']:,} open, {counts['newly_due']:,} newly due), "

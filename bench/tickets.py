@@ -144,7 +144,8 @@ MAIL_TEXT = (
     "From: Ann Example <ann{n}@bench.example>\r\nTo: support@heartdesk.example\r\nSubject: Printer offline {n}\r\n"
     "Message-ID: <mail{stamp}.{n}@bench.example>\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
     "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-    + "Hello, the printer on floor 3 shows offline again since this morning. We restarted it twice.\r\n" * 12
+    + "Hello, the printer on floor 3 shows offline again since this morning. We restarted it twice.\r\n"
+    * 12
 )
 
 
@@ -201,7 +202,8 @@ def main() -> None:
         f"| SLA sweep, nothing due | | {sweep['quiet'] * 1000:.1f} (one run) | 2000 | "
         f"{'yes' if sweep['quiet'] <= 2 else 'NO'} |",
         f"| inbound mail, {mail['messages']:,} messages over {MAIL_CONNECTIONS} SMTP connections | | "
-        f"{mail['rate']:.0f} msgs/s ({mail['seconds']:.1f} s) | ≥ 100 msgs/s | {'yes' if mail['rate'] >= 100 else 'NO'} |",
+        f"{mail['rate']:.0f} msgs/s ({mail['seconds']:.1f} s) | ≥ 100 msgs/s | "
+        f"{'yes' if mail['rate'] >= 100 else 'NO'} |",
     ]
     table = "\n".join(["| what | median ms | p95 ms | target p95 ms | met |", "|---|---|---|---|---|", *lines])
     print(table)

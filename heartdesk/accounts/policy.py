@@ -24,6 +24,9 @@ TICKETS_WORK = "tickets.work"  # reply, note, change status/priority/assignee, e
 TICKETS_IMPORT = "tickets.import"
 SLA_MANAGE = "sla.manage"  # SLA policies, calendars, escalation rules, canned responses
 MAIL_LOG_VIEW = "mail.view"
+SURVEYS_VIEW = "surveys.view"  # results, responses, comments
+SURVEYS_MANAGE = "surveys.manage"  # build surveys, run campaigns, import responses
+FOLLOW_UPS_WORK = "surveys.follow_up"  # close the loop with a dissatisfied customer
 WEBHOOKS_MANAGE = "webhooks.manage"  # webhooks, their secrets and delivery logs
 
 _ALL_STAFF = frozenset(Role.values)
@@ -49,6 +52,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     TICKETS_IMPORT: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
     SLA_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
     MAIL_LOG_VIEW: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
+    SURVEYS_VIEW: _ALL_STAFF,
+    SURVEYS_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ACCOUNT_MANAGER, Role.ADMIN}),
+    FOLLOW_UPS_WORK: _MANAGERS,
     WEBHOOKS_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
 }
 

@@ -14,6 +14,8 @@ problems.install(api)
 
 from heartdesk.accounts.api import router as accounts_router  # noqa: E402
 from heartdesk.customers.api import router as customers_router  # noqa: E402
+from heartdesk.surveys.api import router as surveys_router  # noqa: E402
+from heartdesk.surveys.builder_api import router as survey_builder_router  # noqa: E402
 from heartdesk.tickets.api import router as tickets_router  # noqa: E402
 from heartdesk.tickets.import_api import router as ticket_import_router  # noqa: E402
 from heartdesk.tickets.settings_api import router as sla_router  # noqa: E402
@@ -25,3 +27,5 @@ api.add_router("/", ticket_import_router)  # before tickets_router: /tickets/imp
 api.add_router("/", tickets_router)
 api.add_router("/", sla_router)
 api.add_router("/", webhooks_router)
+api.add_router("/", survey_builder_router)
+api.add_router("/", surveys_router)

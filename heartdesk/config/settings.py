@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "heartdesk.customers",
     "heartdesk.tickets",
     "heartdesk.webhooks",
+    "heartdesk.surveys",
     "heartdesk.api",
 ]
 
@@ -204,6 +205,12 @@ FCR_WINDOW_DAYS = env_int("HEARTDESK_FCR_WINDOW_DAYS", 7)
 PROMISE_REMINDER_MINUTES = env_int("HEARTDESK_PROMISE_REMINDER_MINUTES", 15)
 # Public web form: at most this many tickets per address per hour.
 WEB_FORM_PER_HOUR = env_int("HEARTDESK_WEB_FORM_PER_HOUR", 5)
+
+# --- Surveys --------------------------------------------------------------------------------------------------
+# The address customers reach the site at: survey links in emails start with it.
+PUBLIC_URL = env_str("HEARTDESK_PUBLIC_URL", "http://127.0.0.1:8000")
+# A poor survey answer opens a follow-up due this many hours later.
+FOLLOW_UP_HOURS = env_int("HEARTDESK_FOLLOW_UP_HOURS", 24)
 
 # --- Limits ---------------------------------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env_int("HEARTDESK_IMPORT_MAX_BYTES", 50 * 1024 * 1024)

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 SCHEDULE: dict[str, tuple[str, int]] = {
     "sla_sweep": ("heartdesk.tickets.tasks.sla_sweep", 30),
     "notification_email": ("heartdesk.tickets.tasks.send_due_notifications", 60),
+    "survey_invitations": ("heartdesk.surveys.tasks.send_due_invitations", 60),
+    "survey_campaigns": ("heartdesk.surveys.tasks_campaigns.campaign_send_due", 60),
+    "survey_campaign_reminders": ("heartdesk.surveys.tasks_campaigns.campaign_remind_due", 300),
     "stuck_mail": ("heartdesk.tickets.tasks.requeue_stuck_mail", 120),
     "webhook_retries": ("heartdesk.webhooks.tasks.deliver_due_task", 60),
 }

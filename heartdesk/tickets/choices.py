@@ -158,6 +158,7 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
     PROMISE_DUE = "promise_due", "Promise falls due"
     NEW_TICKET = "new_ticket", "New ticket in your team"
+    FOLLOW_UP = "follow_up", "Follow up a poor survey answer"
 
 
 class InboundState(models.TextChoices):

@@ -559,6 +559,7 @@ class OutboundEmail(models.Model):
     message_id = models.CharField(max_length=255, unique=True)
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)  # e.g. List-Unsubscribe on survey mail
     state = models.CharField(max_length=8, choices=OutboundState.choices, default=OutboundState.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)

@@ -17,7 +17,7 @@ from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team, User
 from heartdesk.core.errors import Conflict, Invalid, NotFound
 from heartdesk.customers.models import Contact, Organization, Tag
-from heartdesk.tickets import clocks, events, notify, quiet
+from heartdesk.tickets import clocks, events, notify, quiet, signals
 from heartdesk.tickets.choices import (
     LEVEL_ORDER,
     OPEN_STATUSES,
@@ -429,6 +429,7 @@ def ticket_customer_reply(
         _move(ticket, Status.OPEN, actor=None, actor_label=label, now=now)
         events.record(ticket, EventKind.REOPENED, actor_label=label, when=now)
         clocks.on_reopened(ticket, at=now)
+        signals.ticket_reopened.send(sender=Ticket, ticket=ticket, at=now)
     elif ticket.status in (Status.PENDING, Status.NEW) and ticket.status == Status.PENDING:
         _move(ticket, Status.OPEN, actor=None, actor_label=label, now=now)
         clocks.apply_status(ticket, at=now)
@@ -527,12 +528,14 @@ def _transition(ticket: Ticket, status: str, *, actor, now, actor_label: str = "
         # FCR: solved with at most one public agent reply (none for a call solved on the line), never reopened.
         ticket.first_contact_resolution = ticket.agent_reply_count <= 1 and ticket.reopen_count == 0
         clocks.on_solved(ticket, at=now)
+        signals.ticket_solved.send(sender=Ticket, ticket=ticket, at=now)
     elif old == Status.SOLVED and status == Status.OPEN:
         ticket.reopen_count += 1
         ticket.first_contact_resolution = False
         ticket.solved_at = None
         events.record(ticket, EventKind.REOPENED, actor=actor, when=now)
         clocks.on_reopened(ticket, at=now)
+        signals.ticket_reopened.send(sender=Ticket, ticket=ticket, at=now)
     else:
         clocks.apply_status(ticket, at=now)
 

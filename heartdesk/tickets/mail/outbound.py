@@ -54,9 +54,19 @@ def _thread(ticket: Ticket) -> tuple[str, str]:
     return f"<{in_reply_to}>", " ".join(f"<{r}>" for r in refs)
 
 
-def _queue(
-    *, key: str, ticket: Ticket | None, to: list[str], subject: str, template: str, context: dict, what: str
+def queue_email(
+    *,
+    key: str,
+    ticket: Ticket | None,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    what: str,
+    headers: dict[str, str] | None = None,
 ) -> OutboundEmail | None:
+    """Write one email we owe (once per `key`) and send it after commit; `template` is a path without .txt/.html
+    (a bare name means tickets/email/<name>)."""
     to = [a for a in to if a]
     if not to or quiet.is_quiet():
         return None
@@ -65,13 +75,15 @@ def _queue(
         return existing
     in_reply_to, references = _thread(ticket) if ticket else ("", "")
     context = {**context, "ticket": ticket, "support_address": settings.SUPPORT_ADDRESS}
+    base = template if "/" in template else f"tickets/email/{template}"
     email = OutboundEmail.objects.create(
         key=key,
         ticket=ticket,
         to=to,
         subject=subject[:400],
-        body_text=render_to_string(f"tickets/email/{template}.txt", context),
-        body_html=render_to_string(f"tickets/email/{template}.html", context),
+        body_text=render_to_string(f"{base}.txt", context),
+        body_html=render_to_string(f"{base}.html", context),
+        headers=headers or {},
         message_id=new_message_id(ticket, what) if ticket else f"{what}-{secrets.token_hex(10)}@{mail_domain()}",
         in_reply_to=in_reply_to,
         references=references,
@@ -84,7 +96,7 @@ def _queue(
 
 def queue_reply(ticket: Ticket, message: Message) -> OutboundEmail | None:
     to = list(message.recipients)
-    email = _queue(
+    email = queue_email(
         key=f"reply:{message.pk}",
         ticket=ticket,
         to=to,
@@ -102,7 +114,7 @@ def queue_acknowledgement(ticket: Ticket) -> OutboundEmail | None:
     """Tells the customer we have their request and when to expect a response (from the policy)."""
     requester = ticket.requester
     zone = requester.time_zone or (ticket.organization.time_zone if ticket.organization_id else "")
-    return _queue(
+    return queue_email(
         key=f"ack:{ticket.pk}",
         ticket=ticket,
         to=[ticket.requester.email],
@@ -115,7 +127,7 @@ def queue_acknowledgement(ticket: Ticket) -> OutboundEmail | None:
 
 def queue_notification(notification) -> OutboundEmail | None:
     ticket = notification.ticket
-    return _queue(
+    return queue_email(
         key=f"notification:{notification.pk}",
         ticket=ticket,
         to=[notification.user.email],
@@ -146,6 +158,7 @@ def build(email: OutboundEmail) -> EmailMultiAlternatives:
         headers["References"] = email.references
     if not email.key.startswith("reply:"):
         headers["Auto-Submitted"] = "auto-generated"
+    headers.update(email.headers or {})
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
