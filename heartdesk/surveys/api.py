@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from heartdesk.accounts import policy
@@ -160,8 +160,14 @@ class ThemeUpdateIn(Schema):
 
 
 def _theme_row(t) -> dict:
-    return {"key": t.key, "label": t.label, "count": t.count, "previous": t.previous, "change": t.change,
-            "negative": t.negative}
+    return {
+        "key": t.key,
+        "label": t.label,
+        "count": t.count,
+        "previous": t.previous,
+        "change": t.change,
+        "negative": t.negative,
+    }
 
 
 def _response(r: Response) -> dict:
@@ -237,8 +243,7 @@ def list_responses(request, filters: Query[ResultFilters], paging: Query[PagePar
     """Responses in the period, newest first; `theme` and `sentiment` narrow them."""
     policy.require(request.user, policy.SURVEYS_VIEW)
     page = selectors.response_page(filters=filters, cursor=paging.cursor, size=paging.page_size)
-    return {"results": [_response(r) for r in page.items], "next": page.next_cursor,
-            "previous": page.previous_cursor}
+    return {"results": [_response(r) for r in page.items], "next": page.next_cursor, "previous": page.previous_cursor}
 
 
 @router.get("/surveys/responses/{int:response_id}", response=ResponseDetailOut)
@@ -252,8 +257,13 @@ def get_response(request, response_id: int):
     return {
         **_response(r),
         "answers": [
-            {"position": a.question.position, "question": a.question.text, "kind": a.question.kind,
-             "role": a.question.role, "value": a.value}
+            {
+                "position": a.question.position,
+                "question": a.question.text,
+                "kind": a.question.kind,
+                "role": a.question.role,
+                "value": a.value,
+            }
             for a in answers
         ],
     }
@@ -267,12 +277,17 @@ def list_follow_ups(request, filters: Query[FollowUpFilters], paging: Query[Page
     """Follow-ups soonest due first; `recovery_rate` is over all closed follow-ups in the same scope."""
     policy.require(request.user, policy.SURVEYS_VIEW)
     now = timezone.now()
-    page = selectors.follow_up_page(filters=filters, user=request.user, now=now, cursor=paging.cursor,
-                                    size=paging.page_size)
+    page = selectors.follow_up_page(
+        filters=filters, user=request.user, now=now, cursor=paging.cursor, size=paging.page_size
+    )
     scope = FollowUp.objects.filter(owner=request.user) if filters.mine else None
     rate = selectors.recovery(scope).rate
-    return {"results": [_follow_up(f) for f in page.items], "next": page.next_cursor,
-            "previous": page.previous_cursor, "recovery_rate": {"value": rate.value, "n": rate.n}}
+    return {
+        "results": [_follow_up(f) for f in page.items],
+        "next": page.next_cursor,
+        "previous": page.previous_cursor,
+        "recovery_rate": {"value": rate.value, "n": rate.n},
+    }
 
 
 @router.get("/surveys/follow-ups/{int:follow_up_id}", response=FollowUpOut)
@@ -309,7 +324,7 @@ def list_themes(request):
 @router.post("/surveys/themes", response={201: ThemeOut})
 def create_theme(request, payload: ThemeIn):
     theme = theme_services.theme_create(**payload.model_dump(), actor=request.user)
-    return 201, theme
+    return Status(201, theme)
 
 
 def _theme_or_404(key: str) -> Theme:
@@ -329,4 +344,4 @@ def update_theme(request, key: str, payload: ThemeUpdateIn):
 def delete_theme(request, key: str):
     policy.require(request.user, policy.SURVEYS_MANAGE)
     theme_services.theme_delete(theme=_theme_or_404(key), actor=request.user)
-    return 204, None
+    return Status(204, None)

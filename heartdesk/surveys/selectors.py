@@ -209,7 +209,7 @@ def with_recovery(qs: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
 
 
 def recovery_of(follow_up) -> str:
-    """"improved", "not_improved" or "no_answer" for an annotated, closed follow-up ("" while it is open)."""
+    """ "improved", "not_improved" or "no_answer" for an annotated, closed follow-up ("" while it is open)."""
     if follow_up.state != FollowUpState.CLOSED:
         return ""
     if follow_up.improved:
@@ -237,9 +237,7 @@ def recovery(qs: QuerySet[FollowUp] | None = None) -> Recovery:
         n_answered_again=Count("id", filter=Q(has_later=True)),
         n_improved=Count("id", filter=Q(improved=True)),
     )
-    return Recovery(
-        closed=counts["n_closed"], answered_again=counts["n_answered_again"], improved=counts["n_improved"]
-    )
+    return Recovery(closed=counts["n_closed"], answered_again=counts["n_answered_again"], improved=counts["n_improved"])
 
 
 def follow_ups_queryset() -> QuerySet[FollowUp]:

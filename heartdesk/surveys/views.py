@@ -52,7 +52,9 @@ def _without(querydict, *keys: str) -> str:
 def _filter_options() -> dict:
     return {
         "surveys": list(Survey.objects.order_by("name").values_list("pk", "name")),
-        "agents": [(u.pk, u.display_name) for u in User.objects.filter(is_active=True).order_by("first_name", "username")],
+        "agents": [
+            (u.pk, u.display_name) for u in User.objects.filter(is_active=True).order_by("first_name", "username")
+        ],
         "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
         "segments": list(Segment.objects.order_by("name").values_list("pk", "name")),
         "tiers": list(Tier.objects.order_by("name").values_list("pk", "name")),

@@ -14,8 +14,20 @@ DAY = dt.timedelta(days=1)
 _numbers = itertools.count(1)
 
 
-def answered(*, agent, csat=None, nps=None, resolved=None, time_ok=None, comment="", requester=None, team=None,
-             channel="email", solved_at=MONDAY_10, **ticket_extra):
+def answered(
+    *,
+    agent,
+    csat=None,
+    nps=None,
+    resolved=None,
+    time_ok=None,
+    comment="",
+    requester=None,
+    team=None,
+    channel="email",
+    solved_at=MONDAY_10,
+    **ticket_extra,
+):
     """One response, answered three hours after the ticket was solved (the survey goes out an hour after)."""
     requester = requester or contact(email=f"c{next(_numbers)}@customer.example")
     t = ticket(requester=requester, team=team, channel=channel, now=solved_at - H, **ticket_extra)

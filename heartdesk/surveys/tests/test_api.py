@@ -70,8 +70,12 @@ def test_follow_ups_are_listed_read_and_closed(api, poor):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"outcome": " "}, "outcome"), ({"contacted_at": "not a time"}, "contacted_at"),
-     ({"contacted_at": "2099-01-01T00:00:00Z"}, "contacted_at"), ({"contact_channel": ""}, "contact_channel")],
+    [
+        ({"outcome": " "}, "outcome"),
+        ({"contacted_at": "not a time"}, "contacted_at"),
+        ({"contacted_at": "2099-01-01T00:00:00Z"}, "contacted_at"),
+        ({"contact_channel": ""}, "contact_channel"),
+    ],
 )
 def test_closing_with_bad_input_names_the_field_and_changes_nothing(api, poor, change, field):
     response = api[Role.SUPPORT_MANAGER].post(f"surveys/follow-ups/{poor.pk}/close", {**CLOSE, **change})
@@ -89,7 +93,9 @@ def test_an_agent_cannot_close_a_follow_up(api, poor):
 
 def test_themes_are_managed_with_field_errors(api):
     manager = api[Role.SUPPORT_MANAGER]
-    created = manager.post("surveys/themes", {"key": "warranty", "label": "Warranty", "keywords": ["Guarantee", "warrant*"]})
+    created = manager.post(
+        "surveys/themes", {"key": "warranty", "label": "Warranty", "keywords": ["Guarantee", "warrant*"]}
+    )
     assert created.status_code == 201 and created.json()["keywords"] == ["guarantee", "warrant*"]
     assert manager.post("surveys/themes", {"key": "warranty", "label": "B", "keywords": ["x"]}).status_code == 409
     bad_key = manager.post("surveys/themes", {"key": "Bad Key", "label": "B", "keywords": ["x"]})

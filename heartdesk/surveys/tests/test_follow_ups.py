@@ -30,20 +30,24 @@ def poor(cast, team):
 
 
 def close(follow_up, actor, when=MONDAY_10 + 5 * H):
-    return services.follow_up_close(follow_up=follow_up, contacted_at=when, channel="phone", outcome="Apologised.",
-                                    actor=actor, now=when + H)
+    return services.follow_up_close(
+        follow_up=follow_up, contacted_at=when, channel="phone", outcome="Apologised.", actor=actor, now=when + H
+    )
 
 
 def test_a_poor_answer_is_listed_as_open_then_overdue(poor, cast):
     manager = cast[Role.SUPPORT_MANAGER]
     assert poor.owner == manager
-    before = selectors.follow_up_page(filters=FollowUpFilters(view="overdue"), user=manager,
-                                      now=poor.due_at - H, cursor=None, size=10)
-    after = selectors.follow_up_page(filters=FollowUpFilters(view="overdue"), user=manager,
-                                     now=poor.due_at + H, cursor=None, size=10)
+    before = selectors.follow_up_page(
+        filters=FollowUpFilters(view="overdue"), user=manager, now=poor.due_at - H, cursor=None, size=10
+    )
+    after = selectors.follow_up_page(
+        filters=FollowUpFilters(view="overdue"), user=manager, now=poor.due_at + H, cursor=None, size=10
+    )
     assert before.items == [] and [f.pk for f in after.items] == [poor.pk] and after.items[0].overdue
-    mine = selectors.follow_up_page(filters=FollowUpFilters(mine=True), user=cast[Role.ACCOUNT_MANAGER],
-                                    now=poor.due_at, cursor=None, size=10)
+    mine = selectors.follow_up_page(
+        filters=FollowUpFilters(mine=True), user=cast[Role.ACCOUNT_MANAGER], now=poor.due_at, cursor=None, size=10
+    )
     assert mine.items == []
 
 
@@ -57,8 +61,12 @@ def test_a_manager_closes_it_from_the_page_and_reopens_the_ticket(poor, web, cas
     assert page.status_code == 200 and b"Close follow-up" in page.content and b"Nobody answered." in page.content
     response = web[Role.SUPPORT_MANAGER].post(
         f"/surveys/follow-ups/{poor.pk}/",
-        {"contacted_at": "2026-11-16T15:30", "contact_channel": "phone", "outcome": "Apologised, fixed it.",
-         "reopen_ticket": "on"},
+        {
+            "contacted_at": "2026-11-16T15:30",
+            "contact_channel": "phone",
+            "outcome": "Apologised, fixed it.",
+            "reopen_ticket": "on",
+        },
     )
     assert response.status_code == 302
     poor.refresh_from_db()
@@ -99,8 +107,8 @@ def test_an_agent_reads_the_follow_up_but_cannot_close_it(poor, web):
     page = web[Role.AGENT].get(f"/surveys/follow-ups/{poor.pk}/")
     assert page.status_code == 200 and b"Close follow-up" not in page.content
     response = web[Role.AGENT].post(
-        f"/surveys/follow-ups/{poor.pk}/", {"contacted_at": "2026-11-16T15:30", "contact_channel": "phone",
-                                            "outcome": "x"}
+        f"/surveys/follow-ups/{poor.pk}/",
+        {"contacted_at": "2026-11-16T15:30", "contact_channel": "phone", "outcome": "x"},
     )
     assert response.status_code == 403
     poor.refresh_from_db()
@@ -122,10 +130,16 @@ def test_recovery_compares_later_answers_from_the_same_contact(cast, team):
     later = MONDAY_10 + 8 * DAY
     answered(agent=agent, csat=4, requester=improved, solved_at=later)
     answered(agent=agent, csat=1, nps=9, requester=worse, solved_at=later)  # nps was unanswered: not a rise
-    outcomes = {f.contact.email: selectors.recovery_of(f) for f in selectors.follow_ups_queryset()
-                if f.state == FollowUpState.CLOSED}
-    assert outcomes == {"improved@customer.example": "improved", "worse@customer.example": "not_improved",
-                        "silent@customer.example": "no_answer"}
+    outcomes = {
+        f.contact.email: selectors.recovery_of(f)
+        for f in selectors.follow_ups_queryset()
+        if f.state == FollowUpState.CLOSED
+    }
+    assert outcomes == {
+        "improved@customer.example": "improved",
+        "worse@customer.example": "not_improved",
+        "silent@customer.example": "no_answer",
+    }
     summary = selectors.recovery()
     assert (summary.closed, summary.answered_again, summary.improved) == (3, 2, 1)
     assert (summary.rate.value, summary.rate.n) == (50.0, 2)

@@ -139,18 +139,28 @@ def test_comments_are_filtered_by_theme_and_sentiment(cast, themes, web):
     page = selectors.response_page(filters=day(theme="billing"), cursor=None, size=10, comments_only=True)
     assert [r.comment for r in page.items] == ["Awful invoice, charged twice."]
     assert selectors.response_page(filters=day(), cursor=None, size=10, comments_only=True).items.__len__() == 2
-    html = web[Role.AGENT].get("/surveys/comments/", {"date_from": "2026-11-16", "date_to": "2026-11-16",
-                                                       "theme": "response_time"}).content.decode()
+    html = (
+        web[Role.AGENT]
+        .get("/surveys/comments/", {"date_from": "2026-11-16", "date_to": "2026-11-16", "theme": "response_time"})
+        .content.decode()
+    )
     assert "wait a week" in html and "charged twice" not in html and "Response time" in html
-    negative = web[Role.AGENT].get("/surveys/comments/", {"date_from": "2026-11-16", "date_to": "2026-11-16",
-                                                           "sentiment": "negative"}).content.decode()
+    negative = (
+        web[Role.AGENT]
+        .get("/surveys/comments/", {"date_from": "2026-11-16", "date_to": "2026-11-16", "sentiment": "negative"})
+        .content.decode()
+    )
     assert "wait a week" in negative
 
 
 def test_comments_are_keyset_paged_newest_first(cast):
     for i in range(3):
-        answered(agent=cast[Role.AGENT], csat=3, comment=f"comment number {i}",
-                 solved_at=MONDAY_10 + i * dt.timedelta(minutes=1))
+        answered(
+            agent=cast[Role.AGENT],
+            csat=3,
+            comment=f"comment number {i}",
+            solved_at=MONDAY_10 + i * dt.timedelta(minutes=1),
+        )
     first = selectors.response_page(filters=day(), cursor=None, size=2, comments_only=True)
     second = selectors.response_page(filters=day(), cursor=first.next_cursor, size=2, comments_only=True)
     assert [r.comment for r in first.items + second.items] == [f"comment number {i}" for i in (2, 1, 0)]
@@ -158,9 +168,11 @@ def test_comments_are_keyset_paged_newest_first(cast):
 
 
 def test_the_csv_export_has_one_row_per_response_with_formula_cells_defused(cast, web, themes):
-    r = answered(agent=cast[Role.AGENT], csat=1, nps=3, resolved=False, comment="=HYPERLINK(\"x\") invoice wrong")
+    r = answered(agent=cast[Role.AGENT], csat=1, nps=3, resolved=False, comment='=HYPERLINK("x") invoice wrong')
     answered(agent=cast[Role.AGENT], csat=5, solved_at=MONDAY_10 - 10 * DAY)  # outside the period
-    response = web[Role.SUPPORT_MANAGER].get("/surveys/export.csv", {"date_from": "2026-11-16", "date_to": "2026-11-16"})
+    response = web[Role.SUPPORT_MANAGER].get(
+        "/surveys/export.csv", {"date_from": "2026-11-16", "date_to": "2026-11-16"}
+    )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode()
     assert body.startswith("\ufeff")
