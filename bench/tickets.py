@@ -184,10 +184,14 @@ def mail_measure() -> dict:
 
 
 def main() -> None:
+    heartdesk("migrate", "--no-input", "-v", "0")
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate_tickets.py"), str(TICKETS)], env=ENV, check=True)
     token = heartdesk("token", "create", "bench", "--name", "tickets-bench", capture=True).strip()
     results = pages(token)
+    for r in results:  # as soon as measured: a later step that fails does not lose them
+        print(f"{r['name']}: median {r['median']:.1f} ms, p95 {r['p95']:.1f} ms", flush=True)
     sweep = sweep_measure()
+    print(f"sweep: {sweep}", flush=True)
     mail = mail_measure()
     vendor = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
     lines = [
