@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "heartdesk.tickets",
     "heartdesk.webhooks",
     "heartdesk.surveys",
+    "heartdesk.portal",
     "heartdesk.api",
 ]
 
@@ -211,6 +212,8 @@ WEB_FORM_PER_HOUR = env_int("HEARTDESK_WEB_FORM_PER_HOUR", 5)
 PUBLIC_URL = env_str("HEARTDESK_PUBLIC_URL", "http://127.0.0.1:8000")
 # A poor survey answer opens a follow-up due this many hours later.
 FOLLOW_UP_HOURS = env_int("HEARTDESK_FOLLOW_UP_HOURS", 24)
+# Customer portal: an emailed sign-in link works once, for this many minutes.
+PORTAL_LINK_MINUTES = env_int("HEARTDESK_PORTAL_LINK_MINUTES", 30)
 
 # --- Limits ---------------------------------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env_int("HEARTDESK_IMPORT_MAX_BYTES", 50 * 1024 * 1024)

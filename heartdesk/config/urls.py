@@ -17,6 +17,7 @@ urlpatterns = [
     path("support/", include("heartdesk.tickets.webform")),
     path("surveys/manage/", include("heartdesk.surveys.builder_urls")),
     path("s/", include("heartdesk.surveys.urls")),
+    path("portal/", include("heartdesk.portal.urls")),
     path("surveys/", include("heartdesk.surveys.staff_urls")),
     path("tickets/", include("heartdesk.tickets.urls")),
     path("admin/", admin.site.urls),

@@ -130,6 +130,7 @@ class ScheduleIn(Schema):
 class StatsOut(Schema):
     targeted: int
     sent: int
+    delivered: int
     suppressed: int
     suppressed_reasons: dict[str, int]
     cancelled: int

@@ -21,7 +21,8 @@ Contract:
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from heartdesk.accounts import policy
@@ -31,6 +32,8 @@ from heartdesk.customers.models import Contact, Organization, Segment, Tier
 from heartdesk.surveys import services
 from heartdesk.surveys.choices import CampaignState, InvitationState, SurveyKind
 from heartdesk.surveys.models import Campaign, Invitation, Survey, Unsubscribe
+from heartdesk.tickets.choices import OutboundState
+from heartdesk.tickets.models import OutboundEmail
 
 MAX_REMINDERS = 5
 EDITABLE = (CampaignState.DRAFT, CampaignState.SCHEDULED)
@@ -360,7 +363,7 @@ def _finish_if_done(campaign: Campaign) -> None:
 
 
 def campaign_stats(campaign: Campaign) -> dict:
-    """Targeted, sent, suppressed (with reasons), opened, answered, reminders and the response rate; two queries."""
+    """Targeted, sent, delivered, suppressed (with reasons), opened, answered, reminders, response rate; 3 queries."""
     counts = campaign.invitations.aggregate(
         targeted=Count("pk"),
         sent=Count("pk", filter=Q(sent_at__isnull=False)),
@@ -377,5 +380,9 @@ def campaign_stats(campaign: Campaign) -> dict:
         .order_by("-n", "detail")
     )
     counts["suppressed_reasons"] = {r["detail"] or "unknown": r["n"] for r in reasons}
+    # Delivered: our SMTP server accepted the invitation's mail (no mail system reports more than that reliably).
+    invite_key = Concat(Value("survey:"), Cast(OuterRef("pk"), CharField()), Value(":invite"))
+    accepted = OutboundEmail.objects.filter(key=invite_key, state=OutboundState.SENT)
+    counts["delivered"] = campaign.invitations.filter(Exists(accepted)).count()
     counts["response_rate"] = round(100 * counts["answered"] / counts["sent"], 1) if counts["sent"] else None
     return counts

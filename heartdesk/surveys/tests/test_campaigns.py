@@ -226,3 +226,5 @@ def test_the_campaign_email_arrives_at_a_real_smtp_server(cast, smtp_sink, run_j
     body = message.get_body(("plain",)).get_content()
     assert len(re.findall(r"/s/[^/\s]+/rate/[1-5]/", body)) == 5
     assert message["List-Unsubscribe"]
+    stats = campaigns.campaign_stats(c)
+    assert (stats["sent"], stats["delivered"]) == (1, 1)

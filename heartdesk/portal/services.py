@@ -1,0 +1,158 @@
+"""The customer portal's writes and reads: sign-in links, and what a signed-in contact may see.
+
+Scoping rule (every read below goes through `tickets_for`): a contact with an organization sees that
+organization's tickets, colleagues' included; a contact without one sees only the tickets they asked. Anything
+outside that set is "not found" (404), never "forbidden", so ticket and attachment ids leak nothing.
+
+Single-use links: a used nonce is kept in the cache (`cache.add`, so the first use wins) for the link's lifetime
+plus a minute; after that the signature has expired anyway. No table is needed and nothing is left to clean up.
+The price: clearing the cache (or a cache outage) re-opens links used within the last PORTAL_LINK_MINUTES. On
+the database cache `cache.add` is not strictly atomic, so two simultaneous uses of one link could both pass;
+both would be by whoever holds the link. Keeping the nonce in the session would not work: the link is opened
+in a browser that has no session yet, and an attacker's session knows nothing of the victim's.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+
+from heartdesk.customers.models import Contact
+from heartdesk.portal import tokens
+from heartdesk.surveys.choices import InvitationState
+from heartdesk.surveys.models import Invitation
+from heartdesk.tickets.choices import MessageKind, Status
+from heartdesk.tickets.mail import outbound
+from heartdesk.tickets.models import Attachment, Message, Ticket
+
+USED_KEY = "portal:used-link:{}"
+
+CUSTOMER_STATUS = {
+    Status.NEW: "Open",
+    Status.OPEN: "Open",
+    Status.ON_HOLD: "Open",
+    Status.PENDING: "Waiting for you",
+    Status.SOLVED: "Solved",
+    Status.CLOSED: "Closed",
+}
+
+
+def active_contacts() -> QuerySet[Contact]:
+    """Contacts who may sign in: not removed, not erased, with an address to send the link to."""
+    return Contact.objects.filter(deleted_at__isnull=True, erased_at__isnull=True, email__isnull=False).exclude(
+        email=""
+    )
+
+
+def contact_for_email(email: str) -> Contact | None:
+    email = (email or "").strip()
+    return active_contacts().filter(email__iexact=email).first() if email else None
+
+
+# --- Sign-in links --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sign_in_link_send(*, email: str) -> bool:
+    """Email a sign-in link if an active contact has `email`; True when one was queued. Callers must not tell
+    the visitor which happened (no account enumeration)."""
+    contact = contact_for_email(email)
+    if contact is None:
+        return False
+    token, nonce = tokens.make(contact)
+    url = settings.PUBLIC_URL.rstrip("/") + reverse("portal:sign_in", args=[token])
+    outbound.queue_email(
+        key=f"portal:sign-in:{nonce}",
+        ticket=None,
+        to=[contact.email],
+        subject="Your sign-in link",
+        template="portal/email/sign_in",
+        context={"contact": contact, "url": url, "minutes": settings.PORTAL_LINK_MINUTES},
+        what="portal",
+    )
+    return True
+
+
+def sign_in_link_check(token: str) -> Contact:
+    """The contact a link would sign in, without using it up; raises tokens.BadToken / ExpiredToken / UsedToken."""
+    contact_id, nonce = tokens.read(token)
+    contact = active_contacts().filter(pk=contact_id).first()
+    if contact is None:
+        raise tokens.BadToken("This sign-in link is not valid.")
+    if cache.get(USED_KEY.format(nonce)) is not None:
+        raise tokens.UsedToken("This sign-in link has already been used.")
+    return contact
+
+
+def sign_in_link_use(token: str) -> Contact:
+    """Like `sign_in_link_check`, and marks the link used: the first caller wins, later ones get UsedToken."""
+    contact = sign_in_link_check(token)
+    _, nonce = tokens.read(token)
+    if not cache.add(USED_KEY.format(nonce), 1, timeout=tokens.max_age_seconds() + 60):
+        raise tokens.UsedToken("This sign-in link has already been used.")
+    return contact
+
+
+# --- Reads for a signed-in contact ----------------------------------------------------------------------------
+
+
+def tickets_for(contact: Contact) -> QuerySet[Ticket]:
+    if contact.organization_id:
+        return Ticket.objects.filter(organization_id=contact.organization_id)
+    return Ticket.objects.filter(requester=contact)
+
+
+def access_ticket(contact: Contact, ticket_id: int) -> Ticket:
+    """The ticket if `contact` may see it, else Http404 (also for ids that do not exist)."""
+    return get_object_or_404(tickets_for(contact), pk=ticket_id)
+
+
+def public_messages(ticket: Ticket) -> list[Message]:
+    """Public replies only, oldest first, with their attachments; internal notes never leave this function."""
+    return list(
+        Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY)
+        .select_related("contact")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+
+
+def access_attachment(contact: Contact, ticket_id: int, attachment_id: int) -> Attachment:
+    """An attachment of a public message on a ticket `contact` may see, else Http404."""
+    ticket = access_ticket(contact, ticket_id)
+    return get_object_or_404(
+        Attachment, pk=attachment_id, message__ticket=ticket, message__kind=MessageKind.REPLY
+    )
+
+
+def customer_status(status: str) -> str:
+    return CUSTOMER_STATUS.get(status, "Open")
+
+
+def reply_opens_follow_up(ticket: Ticket, now: dt.datetime | None = None) -> bool:
+    """Mirrors ticket_customer_reply: a closed or long-solved ticket gets a follow-up instead of a reopen."""
+    now = now or timezone.now()
+    if ticket.status == Status.CLOSED:
+        return True
+    window = dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
+    return ticket.status == Status.SOLVED and bool(ticket.solved_at) and now - ticket.solved_at > window
+
+
+def invitations_for(contact: Contact) -> tuple[list[Invitation], list[Invitation]]:
+    """(waiting, answered): the contact's own survey invitations that went out, newest first."""
+    rows = list(
+        Invitation.objects.filter(
+            contact=contact,
+            state__in=[InvitationState.SENT, InvitationState.OPENED, InvitationState.ANSWERED],
+        )
+        .select_related("survey", "ticket")
+        .order_by("-sent_at", "-id")
+    )
+    waiting = [i for i in rows if i.state != InvitationState.ANSWERED]
+    answered = [i for i in rows if i.state == InvitationState.ANSWERED]
+    return waiting, answered
