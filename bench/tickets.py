@@ -221,5 +221,8 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["sweep"]:
         sweep_step()
+    elif sys.argv[1:] == ["pages"]:  # the page and API rows alone, printed, docs untouched
+        for r in pages(heartdesk("token", "create", "bench", "--name", "pages-bench", capture=True).strip()):
+            print(f"{r['name']}: median {r['median']:.1f} ms, p95 {r['p95']:.1f} ms", flush=True)
     else:
         main()

@@ -125,9 +125,7 @@ def public_messages(ticket: Ticket) -> list[Message]:
 def access_attachment(contact: Contact, ticket_id: int, attachment_id: int) -> Attachment:
     """An attachment of a public message on a ticket `contact` may see, else Http404."""
     ticket = access_ticket(contact, ticket_id)
-    return get_object_or_404(
-        Attachment, pk=attachment_id, message__ticket=ticket, message__kind=MessageKind.REPLY
-    )
+    return get_object_or_404(Attachment, pk=attachment_id, message__ticket=ticket, message__kind=MessageKind.REPLY)
 
 
 def customer_status(status: str) -> str:

@@ -81,10 +81,8 @@ def sign_in(request, token: str):
     """GET only checks the link and shows a button; the POST uses it up. Mail scanners that fetch links would
     otherwise spend a single-use link before its owner clicks it."""
     try:
-        if request.method == "POST":
-            contact = services.sign_in_link_use(token)
-        else:
-            contact = services.sign_in_link_check(token)
+        use = services.sign_in_link_use if request.method == "POST" else services.sign_in_link_check
+        contact = use(token)
     except tokens.BadToken as exc:
         return render(request, "portal/bad_link.html", {"message": str(exc)}, status=400)
     except (tokens.ExpiredToken, tokens.UsedToken) as exc:
@@ -107,7 +105,9 @@ def sign_out(request):
 def requests(request):
     qs = services.tickets_for(request.contact).select_related("requester")
     try:
-        page = keyset_page(qs, order=("created_at", "id"), cursor=request.GET.get("cursor"), size=PAGE_SIZE, descending=True)
+        page = keyset_page(
+            qs, order=("created_at", "id"), cursor=request.GET.get("cursor"), size=PAGE_SIZE, descending=True
+        )
     except Invalid:
         return redirect("portal:requests")
     rows = [(t, services.customer_status(t.status)) for t in page.items]
@@ -167,7 +167,9 @@ def ticket(request, ticket_id: int):
 def attachment(request, ticket_id: int, attachment_id: int):
     found = services.access_attachment(request.contact, ticket_id, attachment_id)
     response = FileResponse(
-        found.file.open("rb"), content_type=found.content_type or "application/octet-stream", as_attachment=True,
+        found.file.open("rb"),
+        content_type=found.content_type or "application/octet-stream",
+        as_attachment=True,
         filename=found.filename,
     )
     # Always a download, never rendered in our origin; a sandbox in case a browser renders it anyway.

@@ -272,7 +272,9 @@ def response_record(
     `partial` keeps earlier answers for questions not sent (the one-click rating), and skips `required` checks."""
     now = now or timezone.now()
     invitation = (
-        Invitation.objects.select_for_update().select_related("ticket", "contact", "survey").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("ticket", "contact", "survey")
+        .get(pk=invitation.pk)
     )
     questions = {q.position: q for q in invitation.version.questions.all()}
     unknown = [p for p in answers if p not in questions]
