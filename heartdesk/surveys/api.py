@@ -345,3 +345,35 @@ def delete_theme(request, key: str):
     policy.require(request.user, policy.SURVEYS_MANAGE)
     theme_services.theme_delete(theme=_theme_or_404(key), actor=request.user)
     return Status(204, None)
+
+
+# --- Analysis -------------------------------------------------------------------------------------------------
+
+
+class AnalyzeIn(Schema):
+    texts: list[str] = Field(
+        ..., min_length=1, max_length=1000, description="Comments to analyse (≤ 5,000 chars each)."
+    )
+
+
+class AnalysisOut(Schema):
+    label: str
+    score: float
+    themes: list[str]
+
+
+@router.post("/surveys/analyze", response=list[AnalysisOut])
+def analyze(request, payload: AnalyzeIn):
+    """Sentiment and themes of any comments, by the same analyzer and taxonomy that score survey answers."""
+    policy.require(request.user, policy.SURVEYS_VIEW)
+    from heartdesk.core.errors import Invalid
+    from heartdesk.insights.sentiment import analyze as sentiment_of
+    from heartdesk.surveys.themes import themes_for
+
+    for i, text in enumerate(payload.texts):
+        if len(text) > 5000:
+            raise Invalid(f"Text {i} is {len(text)} characters; at most 5,000.", field=f"texts.{i}")
+    return [
+        {"label": s.label, "score": round(s.score, 4), "themes": themes_for(text)}
+        for s, text in zip(sentiment_of(payload.texts), payload.texts, strict=True)
+    ]

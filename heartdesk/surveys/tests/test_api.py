@@ -110,3 +110,16 @@ def test_themes_are_managed_with_field_errors(api):
     assert manager.delete("surveys/themes/warranty").status_code == 204
     assert not Theme.objects.filter(key="warranty").exists()
     assert manager.delete("surveys/themes/warranty").status_code == 404
+
+
+def test_any_comment_can_be_analysed_through_the_api(api):
+    response = api[Role.AGENT].post(
+        "surveys/analyze", {"texts": ["Still waiting after three days, nobody answered.", "Great, thanks!"]}
+    )
+    assert response.status_code == 200, response.content
+    negative, positive = response.json()
+    assert negative["label"] == "negative" and negative["score"] < 0
+    assert positive["label"] == "positive"
+    too_long = api[Role.AGENT].post("surveys/analyze", {"texts": ["x" * 5001]})
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "texts.0"
+    assert api[Role.AGENT].post("surveys/analyze", {"texts": []}).status_code == 422
