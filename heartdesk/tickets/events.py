@@ -30,8 +30,9 @@ def value(v):
     return v
 
 
-def record(ticket: Ticket, kind: str, *, actor=None, actor_label: str = "", when=None, **data) -> TicketEvent:
-    return TicketEvent.objects.create(
+def build(ticket: Ticket, kind: str, *, actor=None, actor_label: str = "", when=None, **data) -> TicketEvent:
+    """An unsaved event, for batch work that writes many with one bulk_create."""
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -39,6 +40,12 @@ def record(ticket: Ticket, kind: str, *, actor=None, actor_label: str = "", when
         data={k: value(v) for k, v in data.items()},
         created_at=when or timezone.now(),
     )
+
+
+def record(ticket: Ticket, kind: str, *, actor=None, actor_label: str = "", when=None, **data) -> TicketEvent:
+    event = build(ticket, kind, actor=actor, actor_label=actor_label, when=when, **data)
+    event.save()
+    return event
 
 
 def changed(ticket, kind: str, *, field: str, old, new, actor=None, actor_label="", when=None, **extra):

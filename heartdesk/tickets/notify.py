@@ -23,39 +23,49 @@ def _email_after(ticket: Ticket | None, now: dt.datetime) -> dt.datetime:
 
 def users(recipients, ticket: Ticket | None, kind: str, text: str, *, now: dt.datetime, email: bool = True) -> None:
     """Call inside the service's transaction; the email job is enqueued on commit."""
+    many([(recipients, ticket, kind, text)], now=now, email=email)
+
+
+def many(items, *, now: dt.datetime, email: bool = True) -> None:
+    """Several notifications in one insert: items are (recipients, ticket, kind, text); used by batch work."""
     if quiet.is_quiet():
         return
-    seen = set()
-    after = _email_after(ticket, now) if email else None
     made = []
-    for user in recipients:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        made.append(
-            Notification(
-                user=user,
-                ticket=ticket,
-                kind=kind,
-                text=text[:500],
-                created_at=now,
-                email_after=after if (email and user.email) else None,
+    for recipients, ticket, kind, text in items:
+        seen = set()
+        after = _email_after(ticket, now) if email else None
+        for user in recipients:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            made.append(
+                Notification(
+                    user=user,
+                    ticket=ticket,
+                    kind=kind,
+                    text=text[:500],
+                    created_at=now,
+                    email_after=after if (email and user.email) else None,
+                )
             )
-        )
     if not made:
         return
-    Notification.objects.bulk_create(made)
+    Notification.objects.bulk_create(made, batch_size=500)
     if email and any(n.email_after for n in made):
         from heartdesk.tickets.tasks import send_due_notifications
 
         enqueue_on_commit(send_due_notifications)
 
 
-def team(team, ticket, kind: str, text: str, *, now: dt.datetime) -> None:
+def team_members(team) -> list:
     members = list(team.members.filter(is_active=True))
     if team.manager_id and team.manager not in members:
         members.append(team.manager)
-    users(members, ticket, kind, text, now=now)
+    return members
+
+
+def team(team, ticket, kind: str, text: str, *, now: dt.datetime) -> None:
+    users(team_members(team), ticket, kind, text, now=now)
 
 
 def manager_of(ticket: Ticket):

@@ -43,9 +43,10 @@ from heartdesk.tickets.models import (
     Message,
     RootCauseAnalysis,
     Ticket,
+    TicketEvent,
     TicketLink,
 )
-from heartdesk.webhooks.dispatch import emit
+from heartdesk.webhooks.dispatch import emit, wanted
 
 _CID = re.compile(r'src="cid:([^"]+)"')
 # Channels where an agent is talking to the customer live: the ticket's first response is made as it is logged.
@@ -724,6 +725,83 @@ def _change_level(*, ticket, to_level, step, reason, actor, team=None, rule=None
     else:
         on_commit_webhook("ticket.updated", ticket, changed=["level"])
     return ticket
+
+
+@dataclass
+class RuleEscalation:
+    ticket: Ticket  # read with its team and assignee
+    rule: object
+    to_level: str
+    reason: str
+
+
+def tickets_escalate_by_rule(items: list[RuleEscalation], *, now) -> int:
+    """The SLA sweep's batch form of `ticket_escalate`: the same rows, events, notifications and webhooks, written
+    with a few bulk statements. Call inside the sweep's transaction with the tickets' clocks claimed."""
+    items = [i for i in items if LEVEL_ORDER.index(i.to_level) > LEVEL_ORDER.index(i.ticket.level)]
+    if not items:
+        return 0
+    Escalation.objects.bulk_create(
+        Escalation(
+            ticket=i.ticket,
+            from_level=i.ticket.level,
+            to_level=i.to_level,
+            reason=i.reason,
+            rule=i.rule,
+            created_at=now,
+        )
+        for i in items
+    )
+    made, notes = [], []
+    for i in items:
+        label = f"rule: {i.rule.name}"
+        made.append(
+            events.build(
+                i.ticket,
+                EventKind.ESCALATED,
+                actor_label=label,
+                when=now,
+                field="level",
+                old=i.ticket.level,
+                new=i.to_level,
+                reason=i.reason,
+                rule=i.rule.name,
+            )
+        )
+        team = i.rule.assign_team
+        if team is not None and team.pk != i.ticket.team_id:
+            made.append(
+                events.build(
+                    i.ticket, EventKind.TEAM, actor_label=label, when=now, field="team", old=i.ticket.team, new=team
+                )
+            )
+            i.ticket.team = team
+        i.ticket.level = i.to_level
+        text = f"{i.ticket.reference} escalated to {i.ticket.get_level_display()}"
+        watchers = [i.ticket.assignee] if i.ticket.assignee_id else []
+        if i.rule.notify_manager:
+            manager = notify.manager_of(i.ticket)
+            if manager:
+                notes.append(
+                    (
+                        [manager],
+                        i.ticket,
+                        NotificationKind.ESCALATED,
+                        f"{i.ticket.reference} escalated by rule “{i.rule.name}”",
+                    )
+                )
+        notes.append((watchers, i.ticket, NotificationKind.ESCALATED, text))
+    TicketEvent.objects.bulk_create(made, batch_size=500)
+    groups: dict[tuple, list[int]] = {}
+    for i in items:
+        groups.setdefault((i.to_level, i.ticket.team_id), []).append(i.ticket.pk)
+    for (level, team_id), pks in groups.items():
+        Ticket.objects.filter(pk__in=pks).update(level=level, team_id=team_id, updated_at=now)
+    notify.many(notes, now=now)
+    if not quiet.is_quiet() and wanted("ticket.escalated"):
+        for i in items:
+            on_commit_webhook("ticket.escalated", i.ticket, level=i.to_level, reason=i.reason)
+    return len(items)
 
 
 def ticket_escalate(

@@ -1,7 +1,9 @@
 """The periodic SLA sweep: breaches, at-risk warnings and promise reminders, then the escalation rules.
 
-Due work is found through the indexed (state, due_at) and (state, at_risk_at) columns and each clock is claimed with
-a conditional UPDATE, so several workers can sweep at once and every breach is recorded exactly once.
+Due work is found through the indexed (state, due_at) and (state, at_risk_at) columns, a batch at a time. Each batch
+is one transaction: its clocks are locked (skipping rows another sweeper holds) and claimed with a conditional
+UPDATE, so several workers can sweep at once and every breach is recorded exactly once; the events, notifications
+and rule escalations of the whole batch are then written with a few bulk statements.
 """
 
 import datetime as dt
@@ -11,17 +13,25 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from heartdesk.core.errors import Conflict
 from heartdesk.tickets import clocks, events, notify, services
 from heartdesk.tickets.choices import (
     LEVEL_ORDER,
     ClockEventKind,
     ClockState,
     EscalationTrigger,
+    EventKind,
     NotificationKind,
     Target,
 )
-from heartdesk.tickets.models import Escalation, EscalationRule, SlaClock, SlaClockEvent, Ticket
+from heartdesk.tickets.models import (
+    Escalation,
+    EscalationRule,
+    SlaClock,
+    SlaClockEvent,
+    Ticket,
+    TicketEvent,
+)
+from heartdesk.webhooks.dispatch import wanted
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -35,131 +45,195 @@ def _due_ids(field: str, now: dt.datetime, **extra) -> list[int]:
     )
 
 
-def _rules(trigger: str, clock: SlaClock, ticket: Ticket) -> list[EscalationRule]:
-    return [
-        rule
-        for rule in EscalationRule.objects.filter(active=True, trigger=trigger).select_related("assign_team")
-        if (not rule.target or rule.target == clock.target)
-        and (not rule.priorities or ticket.priority in rule.priorities)
-    ]
+def _lock(ids: list[int], **unclaimed) -> list[SlaClock]:
+    """The batch's clocks still unclaimed, locked for this transaction (rows another sweeper holds are skipped)."""
+    return list(
+        SlaClock.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(pk__in=ids, state=ClockState.RUNNING, **unclaimed)
+        .select_related("ticket__team__manager", "ticket__assignee", "ticket__sla_policy__calendar", "promised_by")
+    )
 
 
-def _escalate(trigger: str, clock: SlaClock, ticket: Ticket, now: dt.datetime) -> None:
-    for rule in _rules(trigger, clock, ticket):
-        if Escalation.objects.filter(ticket=ticket, rule=rule).exists():
-            continue  # a rule escalates a ticket once; two targets breaching together do not jump two levels
-        current = LEVEL_ORDER.index(ticket.level)
-        to_level = rule.raise_to or (LEVEL_ORDER[current + 1] if current + 1 < len(LEVEL_ORDER) else None)
-        if to_level is None or LEVEL_ORDER.index(to_level) <= current:
-            continue  # already there: a rule never lowers a level, and fires once per clock event
-        try:
-            ticket = services.ticket_escalate(
-                ticket=ticket,
-                to_level=to_level,
-                reason=f"{clock.get_target_display()} {trigger.replace('_', ' ')}",
-                actor=None,
-                team=rule.assign_team,
-                rule=rule,
-                now=now,
-            )
-        except Conflict:
-            continue
-        if rule.notify_manager:
-            manager = notify.manager_of(ticket)
-            if manager:
-                notify.users(
-                    [manager],
-                    ticket,
-                    NotificationKind.ESCALATED,
-                    f"{ticket.reference} escalated by rule “{rule.name}”",
-                    now=now,
+class _Rules:
+    """The active rules of one trigger, read once per batch; a rule escalates a ticket once."""
+
+    def __init__(self, trigger: str, tickets: list[Ticket]):
+        self.rules = list(
+            EscalationRule.objects.filter(active=True, trigger=trigger)
+            .select_related("assign_team")
+            .order_by("position", "name")
+        )
+        self.fired = (
+            set(
+                Escalation.objects.filter(ticket__in=[t.pk for t in tickets], rule__in=self.rules).values_list(
+                    "ticket_id", "rule_id"
                 )
-        break
-
-
-def _claim(clock_id: int, **update) -> bool:
-    field = next(iter(update))
-    return bool(SlaClock.objects.filter(pk=clock_id, **{f"{field}__isnull": True}).update(**update))
-
-
-def _breach(clock_id: int, now: dt.datetime) -> bool:
-    with transaction.atomic():
-        if not _claim(clock_id, breached_at=F("due_at")):
-            return False
-        clock = SlaClock.objects.select_related("ticket").get(pk=clock_id)
-        ticket = services.lock(clock.ticket_id)
-        SlaClockEvent.objects.create(
-            clock=clock, kind=ClockEventKind.BREACHED, at=clock.due_at, data={"found_at": now.isoformat()}
-        )
-        what = "promise broken" if clock.target == Target.PROMISE else "breached"
-        events.sla(ticket, what=what, target=clock.target, when=now, due_at=clock.due_at)
-        if clock.target == Target.PROMISE:
-            clocks.fulfil(ticket, clock, at=now, reason="promised time passed")
-        clocks.sync_ticket_dues(ticket, now=now)
-        ticket.save(
-            update_fields=["first_response_due", "next_update_due", "resolution_due", "due_key", "breached", "at_risk"]
-        )
-        people = [ticket.assignee] if ticket.assignee_id else []
-        text = f"{ticket.reference}: {clock.get_target_display()} {what.replace('breached', 'SLA breached')}"
-        if people:
-            notify.users(people, ticket, NotificationKind.BREACHED, text, now=now)
-        if ticket.team_id:
-            notify.team(ticket.team, ticket, NotificationKind.BREACHED, text, now=now)
-        if clock.target != Target.PROMISE:
-            services.on_commit_webhook("ticket.sla_breached", ticket, target=clock.target, due_at=clock.due_at)
-            _escalate(EscalationTrigger.BREACH, clock, ticket, now)
-    return True
-
-
-def _at_risk(clock_id: int, now: dt.datetime) -> bool:
-    with transaction.atomic():
-        if not _claim(clock_id, at_risk_notified_at=now):
-            return False
-        clock = SlaClock.objects.select_related("ticket").get(pk=clock_id)
-        ticket = services.lock(clock.ticket_id)
-        if clock.target == Target.PROMISE:
-            SlaClockEvent.objects.create(clock=clock, kind=ClockEventKind.REMINDED, at=now)
-            who = clock.promised_by or ticket.assignee
-            notify.users(
-                [who],
-                ticket,
-                NotificationKind.PROMISE_DUE,
-                f"{ticket.reference}: you promised an update by {timezone.localtime(clock.due_at):%H:%M}",
-                now=now,
             )
-            return True
-        SlaClockEvent.objects.create(clock=clock, kind=ClockEventKind.AT_RISK, at=now)
-        events.sla(ticket, what="at risk", target=clock.target, when=now, due_at=clock.due_at)
-        clocks.sync_ticket_dues(ticket, now=now)
-        ticket.save(update_fields=["at_risk", "breached"])
-        text = f"{ticket.reference}: {clock.get_target_display()} at risk, due {timezone.localtime(clock.due_at):%H:%M}"
-        if ticket.assignee_id:
-            notify.users([ticket.assignee], ticket, NotificationKind.AT_RISK, text, now=now)
-        elif ticket.team_id:
-            notify.team(ticket.team, ticket, NotificationKind.AT_RISK, text, now=now)
-        _escalate(EscalationTrigger.AT_RISK, clock, ticket, now)
-    return True
+            if self.rules
+            else set()
+        )
+
+    def escalation(self, trigger: str, clock: SlaClock, ticket: Ticket):
+        for rule in self.rules:
+            if rule.target and rule.target != clock.target:
+                continue
+            if rule.priorities and ticket.priority not in rule.priorities:
+                continue
+            if (ticket.pk, rule.pk) in self.fired:
+                continue  # two targets breaching together do not jump two levels
+            current = LEVEL_ORDER.index(ticket.level)
+            to_level = rule.raise_to or (LEVEL_ORDER[current + 1] if current + 1 < len(LEVEL_ORDER) else None)
+            if to_level is None or LEVEL_ORDER.index(to_level) <= current:
+                continue  # a rule never lowers a level
+            self.fired.add((ticket.pk, rule.pk))
+            reason = f"{clock.get_target_display()} {trigger.replace('_', ' ')}"
+            return services.RuleEscalation(ticket=ticket, rule=rule, to_level=to_level, reason=reason)
+        return None
+
+
+def _team_members(tickets) -> dict[int, list]:
+    members: dict[int, list] = {}
+    for ticket in tickets:
+        if ticket.team_id and ticket.team_id not in members:
+            members[ticket.team_id] = notify.team_members(ticket.team)
+    return members
+
+
+def _promise_breach(clock: SlaClock, now: dt.datetime) -> None:
+    """A promise passed unkept: recorded as broken and stopped (rare; one clock at a time)."""
+    ticket = services.lock(clock.ticket_id)
+    events.sla(ticket, what="promise broken", target=clock.target, when=now, due_at=clock.due_at)
+    clocks.fulfil(ticket, clock, at=now, reason="promised time passed")
+    clocks.sync_ticket_dues(ticket, now=now)
+    ticket.save(
+        update_fields=["first_response_due", "next_update_due", "resolution_due", "due_key", "breached", "at_risk"]
+    )
+    text = f"{ticket.reference}: promise broken (due {timezone.localtime(clock.due_at):%H:%M})"
+    notify.users([ticket.assignee, clock.promised_by], ticket, NotificationKind.BREACHED, text, now=now)
+
+
+@transaction.atomic
+def _breach_batch(ids: list[int], now: dt.datetime) -> int:
+    batch = _lock(ids, breached_at__isnull=True, due_at__lte=now)
+    if not batch:
+        return 0
+    SlaClock.objects.filter(pk__in=[c.pk for c in batch], breached_at__isnull=True).update(breached_at=F("due_at"))
+    SlaClockEvent.objects.bulk_create(
+        [
+            SlaClockEvent(clock=c, kind=ClockEventKind.BREACHED, at=c.due_at, data={"found_at": now.isoformat()})
+            for c in batch
+        ],
+        batch_size=500,
+    )
+    slas = [c for c in batch if c.target != Target.PROMISE]
+    for clock in (c for c in batch if c.target == Target.PROMISE):
+        clock.breached_at = clock.due_at
+        _promise_breach(clock, now)
+    if not slas:
+        return len(batch)
+    tickets = list({c.ticket_id: c.ticket for c in slas}.values())
+    TicketEvent.objects.bulk_create(
+        [
+            events.build(
+                c.ticket, EventKind.SLA, actor_label="SLA", when=now, what="breached", target=c.target, due_at=c.due_at
+            )
+            for c in slas
+        ],
+        batch_size=500,
+    )
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(breached=True, at_risk=False)
+    # The assignee hears of it; an unowned ticket's team does (the rule's manager notice comes with escalation).
+    members = _team_members(t for t in tickets if not t.assignee_id)
+    notes = []
+    for clock in slas:
+        ticket = clock.ticket
+        text = f"{ticket.reference}: {clock.get_target_display()} SLA breached"
+        people = [ticket.assignee] if ticket.assignee_id else members.get(ticket.team_id, [])
+        notes.append((people, ticket, NotificationKind.BREACHED, text))
+    notify.many(notes, now=now)
+    if wanted("ticket.sla_breached"):
+        for clock in slas:
+            services.on_commit_webhook("ticket.sla_breached", clock.ticket, target=clock.target, due_at=clock.due_at)
+    rules = _Rules(EscalationTrigger.BREACH, tickets)
+    escalations = [e for c in slas if (e := rules.escalation(EscalationTrigger.BREACH, c, c.ticket))]
+    services.tickets_escalate_by_rule(escalations, now=now)
+    return len(batch)
+
+
+@transaction.atomic
+def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
+    batch = _lock(ids, at_risk_notified_at__isnull=True, breached_at__isnull=True, at_risk_at__lte=now)
+    if not batch:
+        return 0
+    SlaClock.objects.filter(pk__in=[c.pk for c in batch], at_risk_notified_at__isnull=True).update(
+        at_risk_notified_at=now
+    )
+    SlaClockEvent.objects.bulk_create(
+        [
+            SlaClockEvent(
+                clock=c, kind=ClockEventKind.REMINDED if c.target == Target.PROMISE else ClockEventKind.AT_RISK, at=now
+            )
+            for c in batch
+        ],
+        batch_size=500,
+    )
+    notes = []
+    promises = [c for c in batch if c.target == Target.PROMISE]
+    for clock in promises:
+        ticket = clock.ticket
+        when = timezone.localtime(clock.due_at)
+        text = f"{ticket.reference}: you promised an update by {when:%H:%M}"
+        notes.append(([clock.promised_by or ticket.assignee], ticket, NotificationKind.PROMISE_DUE, text))
+    slas = [c for c in batch if c.target != Target.PROMISE]
+    tickets = list({c.ticket_id: c.ticket for c in slas}.values())
+    if slas:
+        TicketEvent.objects.bulk_create(
+            [
+                events.build(
+                    c.ticket,
+                    EventKind.SLA,
+                    actor_label="SLA",
+                    when=now,
+                    what="at risk",
+                    target=c.target,
+                    due_at=c.due_at,
+                )
+                for c in slas
+            ],
+            batch_size=500,
+        )
+        Ticket.objects.filter(pk__in=[t.pk for t in tickets], breached=False).update(at_risk=True)
+        members = _team_members(t for t in tickets if not t.assignee_id)
+        for clock in slas:
+            ticket = clock.ticket
+            due = timezone.localtime(clock.due_at)
+            text = f"{ticket.reference}: {clock.get_target_display()} at risk, due {due:%H:%M}"
+            people = [ticket.assignee] if ticket.assignee_id else members.get(ticket.team_id, [])
+            notes.append((people, ticket, NotificationKind.AT_RISK, text))
+    notify.many(notes, now=now)
+    if slas:
+        rules = _Rules(EscalationTrigger.AT_RISK, tickets)
+        escalations = [e for c in slas if (e := rules.escalation(EscalationTrigger.AT_RISK, c, c.ticket))]
+        services.tickets_escalate_by_rule(escalations, now=now)
+    return len(batch)
 
 
 def run(now: dt.datetime | None = None) -> dict[str, int]:
     """One sweep; safe to run concurrently and repeatedly (each clock is claimed once per outcome)."""
     now = now or timezone.now()
     counts = {"breached": 0, "at_risk": 0}
-    while True:
-        ids = _due_ids("due_at", now, breached_at__isnull=True)
-        if not ids:
-            break
-        done = sum(_breach(i, now) for i in ids)
-        counts["breached"] += done
-        if len(ids) < BATCH:
-            break
-    while True:
-        ids = _due_ids("at_risk_at", now, at_risk_notified_at__isnull=True, breached_at__isnull=True)
-        if not ids:
-            break
-        counts["at_risk"] += sum(_at_risk(i, now) for i in ids)
-        if len(ids) < BATCH:
-            break
+    for key, field, extra, batch in (
+        ("breached", "due_at", {"breached_at__isnull": True}, _breach_batch),
+        ("at_risk", "at_risk_at", {"at_risk_notified_at__isnull": True, "breached_at__isnull": True}, _at_risk_batch),
+    ):
+        while True:
+            ids = _due_ids(field, now, **extra)
+            if not ids:
+                break
+            done = batch(ids, now)
+            counts[key] += done
+            if len(ids) < BATCH or not done:
+                break
     if counts["breached"] or counts["at_risk"]:
         log.info("SLA sweep: %s", counts)
     return counts

@@ -23,6 +23,14 @@ USER_AGENT = "Heartdesk-Webhooks/1"
 _READ_LIMIT = 4 * RESPONSE_EXCERPT  # bytes of a response read at most; a receiver's answer is only a log excerpt
 
 
+def wanted(event_type: str) -> bool:
+    """Whether any active webhook subscribes to `event_type` (one query); batch work asks once, not per event."""
+    return any(
+        rules.subscribes(events, event_type)
+        for events in Webhook.objects.filter(active=True).values_list("events", flat=True)
+    )
+
+
 def emit(event_type: str, payload: dict, *, ref: str = "") -> None:
     """Queue `event_type` with `payload` for every active webhook subscribed to it.
 
