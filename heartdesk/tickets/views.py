@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaError
 
@@ -80,6 +81,31 @@ def queue(request):
     return _queue_page(request, request.GET)
 
 
+_PRIORITY = dict(Priority.choices)
+_STATUS = dict(Status.choices)
+_LEVEL = dict(Level.choices)
+
+
+def _present_rows(tickets) -> None:
+    """What a queue row shows, worked out once per page: labels as plain strings, the URL from one reverse, the due
+    time formatted once (the page's script turns it into a live countdown)."""
+    base = reverse("tickets:ticket", args=[0])[: -len("0/")]
+    for t in tickets:
+        t.url = f"{base}{t.pk}/"
+        t.priority_label = str(_PRIORITY[t.priority])
+        t.status_label = str(_STATUS[t.status])
+        t.level_label = str(_LEVEL[t.level])
+        due = t.next_due_at
+        t.due_iso = due.isoformat() if due else ""
+        t.due_text = timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else ""
+
+
+def _count_label(count: int | None) -> str | None:
+    if count is None:
+        return None
+    return f"{selectors.QUEUE_COUNT_CAP - 1}+" if count >= selectors.QUEUE_COUNT_CAP else str(count)
+
+
 def _queue_page(request, params: QueryDict, save_form=None):
     filters, problems = _filters(params)
     cursor = params.get("cursor") or None
@@ -89,6 +115,8 @@ def _queue_page(request, params: QueryDict, save_form=None):
         problems.append(exc.message)
         page = None
     base_query = _without(params, "cursor")
+    if page is not None:
+        _present_rows(page.items)
     context = {
         "page": page,
         "filters": filters,
@@ -101,7 +129,7 @@ def _queue_page(request, params: QueryDict, save_form=None):
         return render(request, "tickets/partials/queue_results.html", context)
     counts = selectors.queue_counts(request.user)
     context.update(
-        queues=[(q.value, QUEUE_LABELS[q], counts.get(q.value)) for q in SIDE_QUEUES],
+        queues=[(q.value, QUEUE_LABELS[q], _count_label(counts.get(q.value))) for q in SIDE_QUEUES],
         saved_filters=workspace.saved_filters_for(request.user),
         save_form=save_form or SavedFilterForm(initial={"query": base_query}),
         users=workspace.assignable_users(),
