@@ -18,6 +18,7 @@ from heartdesk.accounts.models import User
 from heartdesk.core.decorators import permission_required
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
+from heartdesk.core.history_import import import_page as history_import_page
 from heartdesk.customers.models import Organization, Segment, Tier
 from heartdesk.surveys import builder, campaigns, importing
 from heartdesk.surveys.choices import QuestionKind, QuestionRole, SurveyKind
@@ -306,30 +307,12 @@ def campaign_cancel(request, pk: int):
 # --- Import ---------------------------------------------------------------------------------------------------
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(help_text="A JSON or CSV export of past responses (see the columns above).")
-    dry_run = forms.BooleanField(required=False, initial=True, label="Only check (write nothing)")
-
-
 @permission_required(policy.SURVEYS_MANAGE)
 def import_page(request):
-    report = None
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            report = importing.import_responses(
-                actor=request.user,
-                data=upload.read(),
-                filename=upload.name or "",
-                dry_run=form.cleaned_data["dry_run"],
-            )
-    else:
-        form = ImportForm()
-    status = 422 if report is not None and not report.ok else 200
-    return render(
+    return history_import_page(
         request,
-        "surveys/manage/import.html",
-        {"form": form, "report": report, "columns": importing.COLUMNS},
-        status=status,
+        run=importing.import_responses,
+        template="surveys/manage/import.html",
+        help_text="A JSON or CSV export of past responses (see the columns above).",
+        context={"columns": importing.COLUMNS},
     )
