@@ -49,3 +49,13 @@ def test_the_demo_seeds_every_role_and_runs_once(db, capsys, settings, tmp_path)
     assert "admin" in (tmp_path / "demo-login.txt").read_text()
     call_command("demo")
     assert "already there" in capsys.readouterr().out
+
+
+def test_every_periodic_job_names_a_real_task():
+    from django_tasks import Task
+
+    from heartdesk.core import periodic
+
+    for name, (path, every) in periodic.SCHEDULE.items():
+        assert isinstance(periodic._task(path), Task), name
+        assert every >= 30, name
