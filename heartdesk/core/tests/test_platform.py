@@ -52,7 +52,7 @@ def test_the_demo_seeds_every_role_and_runs_once(db, capsys, settings, tmp_path)
 
 
 def test_every_periodic_job_names_a_real_task():
-    from django_tasks import Task
+    from django_tasks.base import Task
 
     from heartdesk.core import periodic
 
