@@ -553,6 +553,24 @@ def _assign(ticket: Ticket, user: User | None, *, actor, now) -> None:
         notify.users([user], ticket, NotificationKind.ASSIGNED, f"{ticket.reference} is assigned to you", now=now)
 
 
+def _required_requester(value):
+    if value is None:
+        raise Invalid("A ticket needs a requester.", field="requester")
+    return value
+
+
+# The plain fields ticket_update changes: how each is checked, and (when not "field") its kind of timeline event.
+_FIELD_CLEANERS = {
+    "subject": lambda v: _text(v, "subject", max_length=300, required=True),
+    "category": lambda v: _text(v, "category", max_length=100),
+    "type": lambda v: _choice(v, TicketType, "type"),
+    "priority": lambda v: _choice(v, Priority, "priority"),
+    "requester": _required_requester,
+    "organization": lambda v: v,
+    "team": lambda v: v,
+}
+_FIELD_EVENTS = {"priority": EventKind.PRIORITY, "team": EventKind.TEAM}
+
 UPDATABLE = (
     "subject",
     "status",
@@ -579,71 +597,25 @@ def ticket_update(*, ticket: Ticket, actor: User | None, actor_label: str = "", 
     now = now or timezone.now()
     ticket = lock(ticket)
     recompute = False
-    if "subject" in changes:
-        new = _text(changes["subject"], "subject", max_length=300, required=True)
-        if new != ticket.subject:
-            events.changed(
-                ticket,
-                EventKind.FIELD,
-                field="subject",
-                old=ticket.subject,
-                new=new,
-                actor=actor,
-                actor_label=actor_label,
-                when=now,
-            )
-            ticket.subject = new
-    if "category" in changes:
-        new = _text(changes["category"], "category", max_length=100)
-        if new != ticket.category:
-            events.changed(
-                ticket, EventKind.FIELD, field="category", old=ticket.category, new=new, actor=actor, when=now
-            )
-            ticket.category = new
-    if "type" in changes and changes["type"] != ticket.type:
-        new = _choice(changes["type"], TicketType, "type")
-        events.changed(ticket, EventKind.FIELD, field="type", old=ticket.type, new=new, actor=actor, when=now)
-        ticket.type = new
-    if "priority" in changes and changes["priority"] != ticket.priority:
-        new = _choice(changes["priority"], Priority, "priority")
+    for field, clean in _FIELD_CLEANERS.items():
+        if field not in changes:
+            continue
+        new = clean(changes[field])
+        old = getattr(ticket, field)
+        if new == old:
+            continue
         events.changed(
             ticket,
-            EventKind.PRIORITY,
-            field="priority",
-            old=ticket.priority,
+            _FIELD_EVENTS.get(field, EventKind.FIELD),
+            field=field,
+            old=old,
             new=new,
             actor=actor,
             actor_label=actor_label,
             when=now,
         )
-        ticket.priority = new
-        recompute = True
-    if "requester" in changes and changes["requester"] != ticket.requester:
-        new = changes["requester"]
-        if new is None:
-            raise Invalid("A ticket needs a requester.", field="requester")
-        events.changed(ticket, EventKind.FIELD, field="requester", old=ticket.requester, new=new, actor=actor, when=now)
-        ticket.requester = new
-    if "organization" in changes and changes["organization"] != ticket.organization:
-        new = changes["organization"]
-        events.changed(
-            ticket, EventKind.FIELD, field="organization", old=ticket.organization, new=new, actor=actor, when=now
-        )
-        ticket.organization = new
-        recompute = True
-    if "team" in changes and changes["team"] != ticket.team:
-        new = changes["team"]
-        events.changed(
-            ticket,
-            EventKind.TEAM,
-            field="team",
-            old=ticket.team,
-            new=new,
-            actor=actor,
-            actor_label=actor_label,
-            when=now,
-        )
-        ticket.team = new
+        setattr(ticket, field, new)
+        recompute = recompute or field in ("priority", "organization")  # they choose the SLA policy and targets
     if "assignee" in changes:
         _assign(ticket, changes["assignee"], actor=actor, now=now)
         if ticket.assignee and ticket.status == Status.NEW and "status" not in changes:
