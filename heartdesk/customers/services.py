@@ -268,6 +268,24 @@ def contact_create(*, actor: User | None, **data) -> Contact:
 
 
 @transaction.atomic
+def contact_for_email(
+    *, email: str, name: str = "", first_name: str = "", last_name: str = "", actor: User | None, **data
+) -> Contact:
+    """The contact with this email, made when there is none (mail, web form, API and agents logging calls all
+    reach the desk this way). `name` is a display name ("Ann Example") split into first and last. A removed contact
+    is still found: the customer's request reaches the desk, and the record shows it is removed."""
+    address = _rule(rules.clean_email, email)
+    if not address:
+        raise Invalid("An email address is needed.", field="email")
+    found = Contact.objects.filter(email=address).first()
+    if found is not None:
+        return found
+    if name and not (first_name or last_name):
+        first_name, _, last_name = " ".join(name.split()).partition(" ")
+    return contact_create(actor=actor, email=address, first_name=first_name[:100], last_name=last_name[:100], **data)
+
+
+@transaction.atomic
 def contact_update(*, contact: Contact, actor: User | None, **data) -> Contact:
     if actor is not None:
         policy.require(actor, policy.CUSTOMERS_EDIT)

@@ -6,7 +6,6 @@ reopening the ticket before it is sent cancels it; the sweep sends what is due, 
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -254,13 +253,6 @@ def _check_value(question: Question, raw):
             QuestionKind.YES_NO: "yes or no",
         }.get(kind, "one of: " + ", ".join(question.choices))
         raise Invalid(f"“{question.text}” takes {expected}.", field=field)
-
-
-@dataclass
-class Answers:
-    """Answers keyed by question position (1-based), as the page and the API send them."""
-
-    by_position: dict[int, object]
 
 
 @transaction.atomic

@@ -353,11 +353,9 @@ def _requester(payload: TicketIn, actor) -> Contact:
     if payload.requester_email:
         from heartdesk.customers import services as customers
 
-        found = Contact.objects.filter(email=payload.requester_email.strip().lower()).first()
-        if found:
-            return found
-        first, _, last = (payload.requester_name or "").strip().partition(" ")
-        return customers.contact_create(actor=actor, email=payload.requester_email, first_name=first, last_name=last)
+        return customers.contact_for_email(
+            email=payload.requester_email, name=payload.requester_name or "", actor=actor
+        )
     raise Invalid("Give requester_id or requester_email.", field="requester_id")
 
 

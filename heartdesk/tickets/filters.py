@@ -33,7 +33,8 @@ QUEUE_LABELS = {
 # `is_open = true`, not Django's bare `WHERE is_open`: SQLite uses an index for a comparison only, so the bare form
 # scanned every ticket and sorted (PostgreSQL plans both the same). Value() keeps Django from shortening it.
 IS_TRUE = Value(True)
-_REFERENCE = re.compile(r"^\s*(?:[A-Za-z]+-)?#?(\d{1,12})\s*$")
+# A ticket reference as people type it: "HD-123", "#123", "123".
+REFERENCE = re.compile(r"^\s*(?:[A-Za-z]+-)?#?(\d{1,12})\s*$")
 
 
 class TicketFilters(Schema):
@@ -77,7 +78,7 @@ class TicketFilters(Schema):
                 q &= Q(**{f"{field}_id": value})
         text = (self.q or "").strip()
         if text:
-            match = _REFERENCE.match(text)
+            match = REFERENCE.match(text)
             q &= Q(pk=int(match.group(1))) if match else Q(subject__icontains=text)
         return qs.filter(q)
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from heartdesk.accounts import policy
@@ -875,7 +874,3 @@ def rca_save(*, ticket: Ticket, summary: str, category: str, actions: list[Actio
         actions=len(actions),
     )
     return rca
-
-
-def tickets_for_contact(contact: Contact):
-    return Ticket.objects.filter(Q(requester=contact))

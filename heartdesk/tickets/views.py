@@ -1,8 +1,6 @@
 """The agent workspace: queues, the ticket page, logging a call, notifications. Thin adapters: reads through
 selectors, writes through services; a service's error is shown beside the field it names (never a 500)."""
 
-import re
-
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, QueryDict
@@ -17,7 +15,6 @@ from heartdesk.core.decorators import permission_required
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
 from heartdesk.customers import services as customers
-from heartdesk.customers.models import Contact
 from heartdesk.tickets import selectors, services, workspace
 from heartdesk.tickets.choices import (
     Channel,
@@ -30,7 +27,7 @@ from heartdesk.tickets.choices import (
     Target,
 )
 from heartdesk.tickets.events import describe
-from heartdesk.tickets.filters import QUEUE_LABELS, Queue, TicketFilters
+from heartdesk.tickets.filters import QUEUE_LABELS, REFERENCE, Queue, TicketFilters
 from heartdesk.tickets.forms import (
     LevelForm,
     LinkForm,
@@ -44,7 +41,6 @@ from heartdesk.tickets.models import Notification, SavedFilter, Ticket, TicketLi
 
 PAGE_SIZE = 50
 SIDE_QUEUES = (Queue.MINE, Queue.TEAM, Queue.UNASSIGNED, Queue.AT_RISK, Queue.BREACHED, Queue.OPEN, Queue.ALL)
-_REFERENCE = re.compile(r"^\s*(?:[A-Za-z]+-)?#?(\d{1,12})\s*$")
 
 
 def _show_errors(form, exc: DomainError, fields: dict[str, str] | None = None) -> None:
@@ -350,7 +346,7 @@ def ticket_link(request, pk: int):
     ticket = _ticket_or_404(pk)
     form = LinkForm(request.POST)
     if form.is_valid():
-        match = _REFERENCE.match(form.cleaned_data["reference"])
+        match = REFERENCE.match(form.cleaned_data["reference"])
         target = Ticket.objects.filter(pk=int(match.group(1))).first() if match else None
         if target is None:
             form.add_error("reference", f"No ticket {form.cleaned_data['reference']!r}.")
@@ -420,14 +416,9 @@ def ticket_new(request):
         try:
             # One transaction for both writes: a refused ticket leaves no new contact behind.
             with transaction.atomic():
-                requester = Contact.objects.filter(email__iexact=data["email"], deleted_at__isnull=True).first()
-                if requester is None:
-                    requester = customers.contact_create(
-                        actor=request.user,
-                        email=data["email"],
-                        first_name=data["first_name"],
-                        last_name=data["last_name"],
-                    )
+                requester = customers.contact_for_email(
+                    email=data["email"], first_name=data["first_name"], last_name=data["last_name"], actor=request.user
+                )
                 ticket = services.ticket_create(
                     subject=data["subject"],
                     body=data["body"],

@@ -20,7 +20,6 @@ from django.urls import path
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
 from heartdesk.customers import services as customers
-from heartdesk.customers.models import Contact
 from heartdesk.tickets import services
 from heartdesk.tickets.choices import Channel
 
@@ -110,11 +109,7 @@ def new(request):
 
 @transaction.atomic
 def _submit(data):
-    email = data["email"].strip().lower()
-    contact = Contact.objects.filter(email=email).first()
-    if contact is None:
-        first, _, last = " ".join(data["name"].split()).partition(" ")
-        contact = customers.contact_create(actor=None, email=email, first_name=first[:100], last_name=last[:100])
+    contact = customers.contact_for_email(email=data["email"], name=data["name"], actor=None)
     attachments = [
         services.NewAttachment(filename=f.name, content=f.read(), content_type=f.content_type or "")
         for f in data["attachments"]

@@ -199,3 +199,15 @@ def test_search_keys_follow_renames_and_erasure(cast):
     assert not ContactSearchKey.objects.filter(contact=contact, key="lee ann").exists()
     services.contact_erase(contact=contact, actor=cast[Role.ADMIN], reason="gdpr")
     assert not ContactSearchKey.objects.filter(contact=contact).exists()
+
+
+@pytest.mark.django_db
+def test_contact_for_email_finds_the_contact_whatever_the_case_and_makes_one_from_a_display_name():
+    made = services.contact_for_email(email="Zoe.Muller@Example.org", name="  Zoë   van Müller ", actor=None)
+    assert (made.email, made.first_name, made.last_name) == ("zoe.muller@example.org", "Zoë", "van Müller")
+    assert services.contact_for_email(email="ZOE.MULLER@example.org", name="Someone Else", actor=None) == made
+    assert Contact.objects.count() == 1
+    with pytest.raises(Invalid) as error:
+        services.contact_for_email(email="not an address", actor=None)
+    assert error.value.field == "email"
+    assert Contact.objects.count() == 1

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from heartdesk.core.errors import Invalid
+from heartdesk.core.errors import DomainError, Invalid
 from heartdesk.customers import services as customers
 from heartdesk.customers.models import Contact
 from heartdesk.tickets import services
-from heartdesk.tickets.choices import Channel, InboundState, Status
+from heartdesk.tickets.choices import Channel, InboundState
 from heartdesk.tickets.mail import outbound
 from heartdesk.tickets.mail.parse import (
     MalformedMail,
@@ -81,17 +81,12 @@ def _contact(parsed: ParsedMail, envelope_from: str) -> tuple[Contact | None, st
     address = parsed.from_address or parsed.reply_to or (envelope_from or "").strip("<>").lower()
     if not address:
         return None, "no sender address"
-    contact = Contact.objects.filter(email=address.lower()).first()
-    if contact is not None:
-        return contact, ""
-    if settings.UNKNOWN_SENDERS == "refuse":
+    if settings.UNKNOWN_SENDERS == "refuse" and not Contact.objects.filter(email=address.lower()).exists():
         return None, f"unknown sender {address} (HEARTDESK_UNKNOWN_SENDERS=refuse)"
-    first, _, last = (parsed.from_name or "").partition(" ")
     try:
-        contact = customers.contact_create(actor=None, email=address, first_name=first[:100], last_name=last[:100])
-    except Exception as exc:  # an address our rules refuse (too long, invalid): refuse the mail, keep it
-        return None, f"cannot make a contact for {address}: {exc}"
-    return contact, ""
+        return customers.contact_for_email(email=address, name=parsed.from_name, actor=None), ""
+    except DomainError as exc:  # an address our rules refuse (too long, invalid): refuse the mail, keep it
+        return None, f"cannot make a contact for {address}: {exc.message}"
 
 
 def _attachments(parsed: ParsedMail) -> list[services.NewAttachment]:
@@ -178,7 +173,3 @@ def process(mail_id: int) -> str:
         except Invalid as exc:
             return _finish(mail_id, InboundState.REFUSED, exc.message)
         return _finish(mail_id, InboundState.PROCESSED, detail, ticket=ticket)
-
-
-def open_ticket_ids_for(contact: Contact) -> list[int]:
-    return list(Ticket.objects.filter(requester=contact).exclude(status=Status.CLOSED).values_list("id", flat=True))
