@@ -2,6 +2,7 @@
 services; the same ResultFilters as the results page, so the numbers match. Errors are RFC 9457 (core.errors)."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -351,7 +352,7 @@ def delete_theme(request, key: str):
 
 
 class AnalyzeIn(Schema):
-    texts: list[str] = Field(
+    texts: list[Annotated[str, Field(max_length=5000)]] = Field(
         ..., min_length=1, max_length=1000, description="Comments to analyse (≤ 5,000 chars each)."
     )
 
@@ -366,13 +367,9 @@ class AnalysisOut(Schema):
 def analyze(request, payload: AnalyzeIn):
     """Sentiment and themes of any comments, by the same analyzer and taxonomy that score survey answers."""
     policy.require(request.user, policy.SURVEYS_VIEW)
-    from heartdesk.core.errors import Invalid
     from heartdesk.insights.sentiment import analyze as sentiment_of
     from heartdesk.surveys.themes import themes_for
 
-    for i, text in enumerate(payload.texts):
-        if len(text) > 5000:
-            raise Invalid(f"Text {i} is {len(text)} characters; at most 5,000.", field=f"texts.{i}")
     return [
         {"label": s.label, "score": round(s.score, 4), "themes": themes_for(text)}
         for s, text in zip(sentiment_of(payload.texts), payload.texts, strict=True)

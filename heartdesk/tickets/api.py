@@ -447,7 +447,7 @@ def add_message(request, ticket_id: int, payload: MessageIn):
             promise_note=payload.promise_note,
             attachments=files,
         )
-    return Status(201, next(m for m in selectors.messages(ticket) if m.pk == message.pk))
+    return Status(201, selectors.message_detail(message.pk))
 
 
 @router.get("/tickets/{int:ticket_id}/events", response=list[EventOut])

@@ -41,13 +41,18 @@ def ticket_detail(pk: int) -> Ticket:
     )
 
 
-def messages(ticket: Ticket) -> list[Message]:
-    return list(
-        Message.objects.filter(ticket=ticket)
-        .select_related("author", "contact")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
-        .order_by("created_at", "id")
+def _messages() -> QuerySet[Message]:
+    return Message.objects.select_related("author", "contact").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
+
+
+def messages(ticket: Ticket) -> list[Message]:
+    return list(_messages().filter(ticket=ticket).order_by("created_at", "id"))
+
+
+def message_detail(pk: int) -> Message:
+    return _messages().get(pk=pk)
 
 
 def timeline(ticket: Ticket) -> list[TicketEvent]:
