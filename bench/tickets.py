@@ -105,8 +105,9 @@ def pages(token: str) -> list[dict]:
         server.wait()
 
 
-def sweep_step() -> None:
-    """In its own process: time sweep.run() with ~2,000 clocks newly due, then again with nothing due."""
+def sweep_step(newly_due: int = NEWLY_DUE) -> None:
+    """In its own process: time sweep.run() with `newly_due` clocks newly due (2,000 unless given), then again with
+    nothing due. `python bench/tickets.py sweep 100` measures a smaller sweep, e.g. one 30-second period's work."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heartdesk.config.settings")
     import django
 
@@ -119,9 +120,9 @@ def sweep_step() -> None:
     now = timezone.now()
     running = SlaClock.objects.filter(state="running", breached_at=None)
     due = running.filter(due_at__lte=now).count()
-    if due < NEWLY_DUE // 2:  # the generated ones were swept by an earlier run: move "now" until 2,000 fall due
+    if due < newly_due // 2:  # the generated ones were swept by an earlier run: move "now" until enough fall due
         later = running.filter(due_at__gt=now).order_by("due_at").values_list("due_at", flat=True)
-        now = later[NEWLY_DUE - due - 1]
+        now = later[newly_due - due - 1]
         due = running.filter(due_at__lte=now).count()
     open_tickets = Ticket.objects.filter(is_open=True).count()
     start = time.perf_counter()
@@ -219,8 +220,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["sweep"]:
-        sweep_step()
+    if sys.argv[1:2] == ["sweep"]:
+        sweep_step(int(sys.argv[2]) if len(sys.argv) > 2 else NEWLY_DUE)
     elif sys.argv[1:] == ["pages"]:  # the page and API rows alone, printed, docs untouched
         for r in pages(heartdesk("token", "create", "bench", "--name", "pages-bench", capture=True).strip()):
             print(f"{r['name']}: median {r['median']:.1f} ms, p95 {r['p95']:.1f} ms", flush=True)
