@@ -49,7 +49,7 @@ def active_contacts() -> QuerySet[Contact]:
     )
 
 
-def contact_for_email(email: str) -> Contact | None:
+def contact_for_sign_in(email: str) -> Contact | None:
     email = (email or "").strip()
     return active_contacts().filter(email__iexact=email).first() if email else None
 
@@ -61,7 +61,7 @@ def contact_for_email(email: str) -> Contact | None:
 def sign_in_link_send(*, email: str) -> bool:
     """Email a sign-in link if an active contact has `email`; True when one was queued. Callers must not tell
     the visitor which happened (no account enumeration)."""
-    contact = contact_for_email(email)
+    contact = contact_for_sign_in(email)
     if contact is None:
         return False
     token, nonce = tokens.make(contact)
