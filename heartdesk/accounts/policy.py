@@ -28,6 +28,8 @@ SURVEYS_VIEW = "surveys.view"  # results, responses, comments
 SURVEYS_MANAGE = "surveys.manage"  # build surveys, run campaigns, import responses
 FOLLOW_UPS_WORK = "surveys.follow_up"  # close the loop with a dissatisfied customer
 WEBHOOKS_MANAGE = "webhooks.manage"  # webhooks, their secrets and delivery logs
+METRICS_VIEW = "metrics.view"  # the executive dashboard, /api/v1/metrics, manager reports and their downloads
+METRICS_MANAGE = "metrics.manage"  # KPI targets
 
 _ALL_STAFF = frozenset(Role.values)
 _WORKERS = frozenset(
@@ -56,6 +58,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     SURVEYS_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ACCOUNT_MANAGER, Role.ADMIN}),
     FOLLOW_UPS_WORK: _MANAGERS,
     WEBHOOKS_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
+    METRICS_VIEW: _MANAGERS | {Role.EXECUTIVE},
+    METRICS_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
 }
 
 

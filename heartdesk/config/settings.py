@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "heartdesk.webhooks",
     "heartdesk.surveys",
     "heartdesk.portal",
+    "heartdesk.reporting",
     "heartdesk.api",
 ]
 
