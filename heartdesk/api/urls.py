@@ -14,6 +14,8 @@ problems.install(api)
 
 from heartdesk.accounts.api import router as accounts_router  # noqa: E402
 from heartdesk.customers.api import router as customers_router  # noqa: E402
+from heartdesk.reporting.api import router as metrics_router  # noqa: E402
+from heartdesk.reporting.report_api import router as reports_router  # noqa: E402
 from heartdesk.surveys.api import router as surveys_router  # noqa: E402
 from heartdesk.surveys.builder_api import router as survey_builder_router  # noqa: E402
 from heartdesk.tickets.api import router as tickets_router  # noqa: E402
@@ -29,3 +31,5 @@ api.add_router("/", sla_router)
 api.add_router("/", webhooks_router)
 api.add_router("/", survey_builder_router)
 api.add_router("/", surveys_router)
+api.add_router("/", metrics_router)
+api.add_router("/", reports_router)

@@ -19,6 +19,8 @@ urlpatterns = [
     path("s/", include("heartdesk.surveys.urls")),
     path("portal/", include("heartdesk.portal.urls")),
     path("surveys/", include("heartdesk.surveys.staff_urls")),
+    path("dashboard/", include("heartdesk.reporting.urls")),
+    path("reports/", include("heartdesk.reporting.report_urls")),
     path("tickets/", include("heartdesk.tickets.urls")),
     path("admin/", admin.site.urls),
     path("", RedirectView.as_view(pattern_name="tickets:queue", permanent=False), name="home"),
