@@ -52,15 +52,18 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Customers, CSV import, then the help desk (bench/tickets.py: 1,000,000 tickets by default; results in
-# docs/PERFORMANCE.md). A quick run on its own data: make bench BENCH_DATA_DIR=var/bench-small BENCH_ORGS=1000 \
-#   BENCH_CONTACTS=10000 BENCH_IMPORT_ROWS=2000 BENCH_TICKETS=20000 BENCH_REQUESTS=50 BENCH_MAIL=400
+# Customers, CSV import, the help desk (bench/tickets.py: 1,000,000 tickets by default), then the KPIs
+# (bench/metrics.py: 250,000 survey responses); results in docs/PERFORMANCE.md. A quick run on its own data:
+#   make bench BENCH_DATA_DIR=var/bench-small BENCH_ORGS=1000 BENCH_CONTACTS=10000 BENCH_IMPORT_ROWS=2000 \
+#   BENCH_TICKETS=20000 BENCH_RESPONSES=5000 BENCH_REQUESTS=50 BENCH_MAIL=400
 BENCH_TICKETS ?= 1000000
-export BENCH_TICKETS
+BENCH_RESPONSES ?= 250000
+export BENCH_TICKETS BENCH_RESPONSES
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/import_speed.py
 	$(BIN)/python bench/tickets.py
+	$(BIN)/python bench/metrics.py
 
 # The sentiment analyzer against the guide's TextBlob rule on the human-rated sentences of the vaderSentiment sdist
 # (fetched with pip into $(HEARTDESK_DATA_DIR)/cache; results in docs/METRICS.md).
