@@ -81,3 +81,11 @@ def require(user, permission: str, obj=None) -> None:
 
 def can_manage_token(user, token) -> bool:
     return token.user_id == user.pk or can(user, TOKENS_MANAGE_ALL)
+
+
+def can_view_report(user, team) -> bool:
+    """Who may see the metrics may see every manager report; a team's manager may also see that team's reports
+    (the ones emailed to them), whatever their role."""
+    if can(user, METRICS_VIEW):
+        return True
+    return team is not None and user.is_authenticated and team.manager_id == user.pk

@@ -182,6 +182,8 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 NODE_MODULES = Path(env_str("HEARTDESK_NODE_MODULES", str(BASE_DIR / "node_modules")))
 if (NODE_MODULES / "htmx.org" / "dist").is_dir():
     STATICFILES_DIRS.append(("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"))
+if (NODE_MODULES / "chart.js" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"))
 
 # --- Mail -----------------------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")

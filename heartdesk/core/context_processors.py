@@ -9,6 +9,9 @@ def navigation(request):
     items = [("tickets:queue", "Tickets", policy.can(user, policy.TICKETS_VIEW))]
     items.append(("customers:list", "Customers", policy.can(user, policy.CUSTOMERS_VIEW)))
     items.append(("surveys_staff:results", "Surveys", policy.can(user, policy.SURVEYS_VIEW)))
+    items.append(("reporting:dashboard", "Dashboard", policy.can(user, policy.METRICS_VIEW)))
+    # A team's manager without that permission opens their team's reports from the emailed links.
+    items.append(("reports:index", "Reports", policy.can(user, policy.METRICS_VIEW)))
     items.append(("customers:import_start", "Import", policy.can(user, policy.CUSTOMERS_IMPORT)))
     items.append(("customers:settings", "Segments & tiers", policy.can(user, policy.CATALOG_MANAGE)))
     items.append(("accounts:people", "People & teams", policy.can(user, policy.PEOPLE_VIEW)))

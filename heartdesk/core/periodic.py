@@ -25,6 +25,8 @@ SCHEDULE: dict[str, tuple[str, int]] = {
     "survey_campaign_reminders": ("heartdesk.surveys.tasks_campaigns.campaign_remind_due", 300),
     "stuck_mail": ("heartdesk.tickets.tasks.requeue_stuck_mail", 120),
     "webhook_retries": ("heartdesk.webhooks.tasks.deliver_due_task", 60),
+    "metrics_rollups": ("heartdesk.reporting.tasks.refresh_rollups", 60),
+    "manager_reports": ("heartdesk.reporting.report_tasks.send_due_reports", 3600),
 }
 
 

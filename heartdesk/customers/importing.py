@@ -30,6 +30,7 @@ from heartdesk.customers.models import (
     Tag,
     Tier,
 )
+from heartdesk.reporting import rollups
 
 IMPORT_FIELDS: dict[str, str] = {
     "email": "Email",
@@ -429,6 +430,8 @@ def _write(job: ContactImport, plan: _Plan, existing: dict[str, Contact]) -> tup
     if changed_contacts:
         fields = sorted(change_fields | {"name_key", "last_name_key", "updated_at"})
         Contact.objects.bulk_update(changed_contacts, fields, batch_size=500)
+        if {"segment", "tier", "organization"} & set(fields):  # they place the contacts' tickets in the roll-ups
+            rollups.mark_contacts_dirty([c.pk for c in changed_contacts])
     search.refresh([*new_contacts, *changed_contacts])
     if tag_links:
         _link_tags(tag_links)

@@ -46,3 +46,74 @@ class ReportDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} report {self.period_start} for {self.recipient_id}"
+
+
+# --- Roll-ups ---------------------------------------------------------------------------------------------------
+
+
+class DailyFigures(models.Model):
+    """The additive counts of one local day (settings.TIME_ZONE) for everything, or for one value of one dimension.
+
+    `dimension` is "all" (key "") or a `types.Dimension` value with `key` the value as text ("" = none: no team,
+    no agent…). A day's rows are only ever rebuilt whole from the facts (`rollups.recompute_days`), so they are
+    exactly what counting the tickets, clocks and responses of that day gives; `DirtyDay` says which need it.
+    The columns are `tally.COUNTERS`; the histograms map whole minutes to tickets.
+    """
+
+    day = models.DateField()
+    dimension = models.CharField(max_length=12)
+    key = models.CharField(max_length=40, blank=True)
+    created = models.BigIntegerField(default=0)
+    complaints = models.BigIntegerField(default=0)
+    solved = models.BigIntegerField(default=0)
+    res_seconds = models.BigIntegerField(default=0)
+    res_48h = models.BigIntegerField(default=0)
+    reopened = models.BigIntegerField(default=0)
+    escalated = models.BigIntegerField(default=0)
+    fcr_n = models.BigIntegerField(default=0)
+    fcr_yes = models.BigIntegerField(default=0)
+    frt_n = models.BigIntegerField(default=0)
+    frt_seconds = models.BigIntegerField(default=0)
+    fr_n = models.BigIntegerField(default=0)
+    fr_met = models.BigIntegerField(default=0)
+    nu_n = models.BigIntegerField(default=0)
+    nu_met = models.BigIntegerField(default=0)
+    rs_n = models.BigIntegerField(default=0)
+    rs_met = models.BigIntegerField(default=0)
+    pr_n = models.BigIntegerField(default=0)
+    pr_met = models.BigIntegerField(default=0)
+    responses = models.BigIntegerField(default=0)
+    rated = models.BigIntegerField(default=0)
+    satisfied = models.BigIntegerField(default=0)
+    rating_sum = models.BigIntegerField(default=0)
+    rating_squares = models.BigIntegerField(default=0)
+    nps_n = models.BigIntegerField(default=0)
+    promoters = models.BigIntegerField(default=0)
+    detractors = models.BigIntegerField(default=0)
+    sent = models.BigIntegerField(default=0)
+    answered = models.BigIntegerField(default=0)
+    fu_n = models.BigIntegerField(default=0)
+    fu_closed = models.BigIntegerField(default=0)
+    res_hist = models.JSONField(default=dict, blank=True)
+    frt_hist = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dimension", "key", "day"], name="daily_figures_unique")]
+        indexes = [models.Index(fields=["dimension", "day"], name="daily_figures_dimension_day")]
+        verbose_name_plural = "daily figures"
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.key}"
+
+
+class DirtyDay(models.Model):
+    """A local day whose facts changed since its roll-ups were computed; readers and the periodic job rebuild it."""
+
+    day = models.DateField(unique=True)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} (dirty)"

@@ -29,6 +29,7 @@ from heartdesk.accounts import policy
 from heartdesk.accounts.models import User
 from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.customers.models import Contact, Organization, Segment, Tier
+from heartdesk.reporting import rollups
 from heartdesk.surveys import services
 from heartdesk.surveys.choices import CampaignState, InvitationState, SurveyKind
 from heartdesk.surveys.models import Campaign, Invitation, Survey, Unsubscribe
@@ -289,6 +290,7 @@ def _send_scheduled(campaign_id: int, now: dt.datetime) -> int:
                 state=InvitationState.SENT, sent_at=now
             ):
                 continue  # another worker has it
+            rollups.mark_days_dirty([now])  # a bulk update sends no signal
             invitation.sent_at = now
             services._send(invitation)
             sent += 1

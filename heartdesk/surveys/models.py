@@ -152,6 +152,7 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["state", "send_after"], name="invitation_due"),
             models.Index(fields=["contact", "kind", "sent_at"], name="invitation_fatigue"),
+            models.Index(fields=["sent_at"], name="invitation_sent_at"),  # response rate by day
         ]
 
     def __str__(self) -> str:
@@ -266,6 +267,7 @@ class FollowUp(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"], name="follow_up_due"),
             models.Index(fields=["owner", "state", "due_at"], name="follow_up_owner_due"),
+            models.Index(fields=["created_at"], name="follow_up_created_at"),  # follow-up closure by day
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from heartdesk.accounts import policy
 from heartdesk.core.errors import Conflict, Invalid
+from heartdesk.reporting import rollups
 from heartdesk.surveys import tokens
 from heartdesk.surveys.choices import (
     FollowUpReason,
@@ -155,6 +156,7 @@ def send_due(now: dt.datetime | None = None, limit: int = 500) -> int:
                 state=InvitationState.SENT, sent_at=now
             ):
                 continue  # another worker has it
+            rollups.mark_days_dirty([now])  # a bulk update sends no signal
             _send(invitation)
             sent += 1
     return sent

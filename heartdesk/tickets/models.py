@@ -222,6 +222,9 @@ class Ticket(models.Model):
             models.Index(fields=["next_update_due"], name="ticket_next_update_due"),
             models.Index(fields=["resolution_due"], name="ticket_resolution_due"),
             models.Index(fields=["solved_at"], name="ticket_solved_at"),
+            # The KPI roll-ups read a day's tickets by when they arrived and when they were first answered.
+            models.Index(fields=["created_at"], name="ticket_created_at"),
+            models.Index(fields=["first_response_at"], name="ticket_first_response_at"),
         ]
 
     def __str__(self) -> str:
@@ -366,6 +369,7 @@ class SlaClock(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"], name="clock_state_due"),
             models.Index(fields=["state", "at_risk_at"], name="clock_state_at_risk"),
+            models.Index(fields=["stopped_at"], name="clock_stopped_at"),  # SLA compliance by day
         ]
 
     def __str__(self) -> str:
