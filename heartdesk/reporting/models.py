@@ -27,7 +27,8 @@ class KpiTarget(models.Model):
 
 
 class ReportDelivery(models.Model):
-    """One manager report owed to one person for one period: unique, so the scheduled job never mails it twice."""
+    """One manager report (the whole desk's or a team's) owed to one person for one period: unique, so the scheduled
+    job never mails it twice."""
 
     kind = models.CharField(max_length=8, choices=ReportKind.choices)
     period_start = models.DateField()
@@ -41,7 +42,16 @@ class ReportDelivery(models.Model):
         ordering = ["-period_start", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ReportKind.values), name="report_delivery_kind_valid"),
-            models.UniqueConstraint(fields=["kind", "period_start", "recipient"], name="report_delivery_once"),
+            models.UniqueConstraint(
+                fields=["kind", "period_start", "recipient"],
+                condition=Q(team__isnull=True),
+                name="report_delivery_desk_once",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "period_start", "recipient", "team"],
+                condition=Q(team__isnull=False),
+                name="report_delivery_team_once",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,14 +3,14 @@
 `send_due_reports` is a periodic job (core/periodic.py, hourly). Each run looks at the one weekly and the one
 monthly period that are due now (`reports.due_period`: ended, and past SEND_HOUR local time of the next day; never
 an older period, so a worker that was down for a fortnight does not send a backlog). For each recipient it claims a
-`ReportDelivery` row (unique per kind, period and recipient: an IntegrityError means another run already has it) and
+`ReportDelivery` row (unique per kind, period, recipient and team: an IntegrityError means another run has it) and
 queues the email in the same transaction, so a delivery row always has its email and the email goes out once
 (`OutboundEmail.key` is unique too). Running it twice, or on two workers at once, sends nothing more.
 
 Recipients (docs/METRICS.md, "Manager reports"):
 - every active support manager and, for the monthly report only, every active executive: the whole-desk report;
-- every other active user who manages a team (Team.manager): that team's report (a manager of several teams gets
-  the first by name; the delivery row allows one report per person and period);
+- every active user who manages a team (Team.manager): that team's report, one per team managed (a support manager
+  who also leads a team gets both the whole-desk and the team report);
 - administrators get none unless they manage a team: they can open any report at /reports/.
 """
 
@@ -38,26 +38,25 @@ WHOLE_DESK_ROLES = {
 WHY = {Role.SUPPORT_MANAGER: "are a support manager", Role.EXECUTIVE: "are an executive"}
 
 
-def email_key(kind: str, period_start: dt.date, recipient_id: int) -> str:
-    return f"report:{kind}:{period_start.isoformat()}:{recipient_id}"
+def email_key(kind: str, period_start: dt.date, recipient_id: int, team_id: int | None = None) -> str:
+    scope = f":team{team_id}" if team_id else ""
+    return f"report:{kind}:{period_start.isoformat()}:{recipient_id}{scope}"
 
 
 def recipients(kind: str) -> list[tuple[User, Team | None]]:
-    """(person, team or None for the whole desk), one per person: the whole desk wins over a team."""
-    chosen: dict[int, tuple[User, Team | None]] = {}
+    """(person, team or None for the whole desk): the whole desk for its roles, and each team's report to its
+    manager."""
     desk = User.objects.filter(is_active=True, role__in=WHOLE_DESK_ROLES[kind]).exclude(email="").order_by("pk")
-    for user in desk:
-        chosen[user.pk] = (user, None)
+    chosen: list[tuple[User, Team | None]] = [(user, None) for user in desk]
     teams = Team.objects.filter(manager__is_active=True).exclude(manager__email="").select_related("manager")
-    for team in teams.order_by("name", "pk"):
-        chosen.setdefault(team.manager_id, (team.manager, team))
-    return list(chosen.values())
+    chosen += [(team.manager, team) for team in teams.order_by("name", "pk")]
+    return chosen
 
 
 def deliver(*, kind: str, period: reports.ReportPeriod, recipient: User, report: reports.Report) -> bool:
     """Claim this person's report of this period and queue its email, in one transaction; False when it was
     already claimed (by an earlier run or another worker)."""
-    key = email_key(kind, period.start, recipient.pk)
+    key = email_key(kind, period.start, recipient.pk, report.team.pk if report.team else None)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -95,13 +94,13 @@ def reports_send_due(*, now: dt.datetime | None = None) -> int:
     for kind in ReportKind:
         period = reports.due_period(kind, now=now)
         done = set(
-            ReportDelivery.objects.filter(kind=kind, period_start=period.start).values_list("recipient_id", flat=True)
+            ReportDelivery.objects.filter(kind=kind, period_start=period.start).values_list("recipient_id", "team_id")
         )
         built: dict[int | None, reports.Report] = {}
         for recipient, team in recipients(kind):
-            if recipient.pk in done:
-                continue
             team_id = team.pk if team else None
+            if (recipient.pk, team_id) in done:
+                continue
             if team_id not in built:  # one report per team and period, however many read it
                 built[team_id] = reports.build_report(kind=kind, period_start=period.start, team=team, now=now)
             if deliver(kind=kind, period=period, recipient=recipient, report=built[team_id]):

@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-period_start', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['weekly', 'monthly'])), name='report_delivery_kind_valid'), models.UniqueConstraint(fields=('kind', 'period_start', 'recipient'), name='report_delivery_once')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['weekly', 'monthly'])), name='report_delivery_kind_valid'), models.UniqueConstraint(condition=models.Q(('team__isnull', True)), fields=('kind', 'period_start', 'recipient'), name='report_delivery_desk_once'), models.UniqueConstraint(condition=models.Q(('team__isnull', False)), fields=('kind', 'period_start', 'recipient', 'team'), name='report_delivery_team_once')],
             },
         ),
     ]

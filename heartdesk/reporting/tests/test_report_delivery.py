@@ -36,9 +36,14 @@ def deliveries(kind):
 
 
 def test_support_managers_get_the_desk_team_managers_their_team_and_executives_the_month(teams):
-    assert report_tasks.reports_send_due(now=FIRST_OF_DECEMBER) == 5
-    assert deliveries("weekly") == {("support_manager", None), ("lead", "Alpha")}
-    assert deliveries("monthly") == {("support_manager", None), ("executive", None), ("lead", "Alpha")}
+    assert report_tasks.reports_send_due(now=FIRST_OF_DECEMBER) == 7
+    assert deliveries("weekly") == {("support_manager", None), ("support_manager", "Beta"), ("lead", "Alpha")}
+    assert deliveries("monthly") == {
+        ("support_manager", None),
+        ("support_manager", "Beta"),
+        ("executive", None),
+        ("lead", "Alpha"),
+    }
     weekly = ReportDelivery.objects.get(kind="weekly", recipient=teams["lead"])
     assert (weekly.period_start, weekly.period_end) == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
     monthly = ReportDelivery.objects.get(kind="monthly", recipient=teams["lead"])
@@ -52,7 +57,7 @@ def test_each_delivery_has_its_email_and_running_again_sends_nothing(teams):
     keys = sorted(ReportDelivery.objects.values_list("email_key", flat=True))
     assert keys == sorted(OutboundEmail.objects.filter(key__startswith="report:").values_list("key", flat=True))
     lead = teams["lead"]
-    mail = OutboundEmail.objects.get(key=f"report:weekly:2026-11-23:{lead.pk}")
+    mail = OutboundEmail.objects.get(key=f"report:weekly:2026-11-23:{lead.pk}:team{teams['alpha'].pk}")
     assert mail.to == ["lead@hd.test"] and mail.subject.startswith("Weekly report: Alpha")
     assert "/reports/weekly/2026-11-23/?team=" in mail.body_text and "report.xlsx" in mail.body_html
 
@@ -70,7 +75,7 @@ def test_nothing_is_sent_before_06_00_on_monday_for_the_week_just_ended(teams):
     report_tasks.reports_send_due(now=AFTER)  # owes 16–22 Nov
     assert report_tasks.reports_send_due(now=dt.datetime(2026, 11, 30, 5, 59, tzinfo=dt.UTC)) == 0
     assert not ReportDelivery.objects.filter(period_start=dt.date(2026, 11, 23)).exists()
-    assert report_tasks.reports_send_due(now=dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)) == 2  # the next week
+    assert report_tasks.reports_send_due(now=dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)) == 3  # the next week
 
 
 def test_inactive_people_and_people_without_an_address_get_nothing(cast, teams):
@@ -104,8 +109,9 @@ def test_the_weekly_report_reaches_the_support_manager_over_smtp_with_no_one_act
     run_jobs()  # the tick's jobs: builds and queues the reports
     run_jobs()  # the queued mail
 
-    mine = [m for m in smtp_sink.messages if m["To"] == manager.email and "Weekly report" in m["Subject"]]
+    mine = [m for m in smtp_sink.messages if m["To"] == manager.email and "Weekly report: Whole desk" in m["Subject"]]
     assert len(mine) == 1
+    assert [m for m in smtp_sink.messages if m["To"] == manager.email and "Weekly report: Desk" in m["Subject"]]
     html = mine[0].get_body(("html",)).get_content()
     assert "Consistently high" in html or "Needs support" in html
     assert f"/reports/weekly/{due.start.isoformat()}/report.csv" in html
@@ -116,5 +122,12 @@ def test_the_weekly_report_reaches_the_support_manager_over_smtp_with_no_one_act
     run_jobs()
     run_jobs()
     again = [m for m in smtp_sink.messages if m["To"] == manager.email and "Weekly report" in m["Subject"]]
-    assert len(again) == 1
-    assert ReportDelivery.objects.filter(kind="weekly", recipient=manager).count() == 1
+    assert len(again) == 2  # the whole desk's and the team's, once each
+    assert ReportDelivery.objects.filter(kind="weekly", recipient=manager).count() == 2
+
+
+def test_a_manager_of_two_teams_gets_each_teams_report(cast, teams):
+    accounts.team_create(name="Delta", manager=teams["lead"], actor=None)
+    report_tasks.reports_send_due(now=AFTER)
+    assert {t for u, t in deliveries("weekly") if u == "lead"} == {"Alpha", "Delta"}
+    assert report_tasks.reports_send_due(now=AFTER) == 0
