@@ -190,6 +190,16 @@ def read_days(dimension: str, key: str, first: dt.date, last: dt.date) -> dict[d
     return {row[0]: _tally(row[1:]) for row in rows}
 
 
+def volumes(dimension: str, first: dt.date, last: dt.date, *, pattern: dict | None = None) -> dict[str, int]:
+    """{key: tickets received + solved + responses} of one dimension over first..last: the light read that picks a
+    breakdown's busiest keys before their full sums are read (summed here: cheaper than GROUP BY on SQLite)."""
+    qs = DailyFigures.objects.filter(dimension=dimension, day__gte=first, day__lte=last, **(pattern or {}))
+    out: dict[str, int] = {}
+    for key, created, solved, responses in qs.values_list("key", "created", "solved", "responses"):
+        out[key] = out.get(key, 0) + created + solved + responses
+    return out
+
+
 def read_keys(
     dimension: str, first: dt.date, last: dt.date, *, fcr_until: dt.date, keys: list[str] | None = None
 ) -> dict[str, Tally]:

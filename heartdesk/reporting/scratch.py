@@ -36,7 +36,9 @@ from heartdesk.tickets.models import Escalation, SlaClock, Ticket
 
 ALL = "all"
 DIMENSIONS = tuple(Dimension)
-EVERY_GROUP = (ALL, *(d.value for d in DIMENSIONS))
+# A pair series keyed "team:agent", so a team's page can list its agents from the roll-ups (the drill-down).
+PAIRS: dict[str, tuple[Dimension, Dimension]] = {"team_agent": (Dimension.TEAM, Dimension.AGENT)}
+EVERY_GROUP = (ALL, *(d.value for d in DIMENSIONS), *PAIRS)
 SECOND = dt.timedelta(seconds=1)
 H48 = 48 * 3600
 STOPPED = (ClockState.FULFILLED, ClockState.BREACHED)
@@ -128,13 +130,20 @@ class _Sink:
     """Routes each fact to the tallies of its (day, group, key) for the requested groupings."""
 
     def __init__(self, groups: Iterable[str]):
-        self.groups = [(g, None if g == ALL else DIMENSIONS.index(Dimension(g))) for g in groups]
+        self.groups = [(g, self._indexes(g)) for g in groups]
         self.out: dict[tuple[dt.date, str, str], Tally] = {}
+
+    @staticmethod
+    def _indexes(group: str) -> tuple[int, ...]:
+        if group == ALL:
+            return ()
+        dims = PAIRS[group] if group in PAIRS else (Dimension(group),)
+        return tuple(DIMENSIONS.index(d) for d in dims)
 
     def tallies(self, day: dt.date, dims) -> list[Tally]:
         found = []
-        for group, index in self.groups:
-            key = "" if index is None else _key(dims[index])
+        for group, indexes in self.groups:
+            key = ":".join(_key(dims[i]) for i in indexes)
             tally = self.out.get((day, group, key))
             if tally is None:
                 tally = self.out[(day, group, key)] = Tally()
@@ -285,14 +294,29 @@ def day_tallies(
 # --- Live figures (not per day): the backlog now, and customer retention over a period ------------------------------
 
 
-def backlog(where: dict[Dimension, object] | None = None, *, by: Dimension | None = None) -> dict[str, int]:
-    """Open tickets now matching `where`: {"": n}, or {key: n} per value of `by` (one query)."""
+def only_keys(field: str, keys: Iterable[str] | None) -> Q:
+    """Rows whose `field` has one of these keys (as `_key` writes them: "" for none, ids as text); all without."""
+    if keys is None:
+        return Q()
+    keys = list(keys)
+    values = [int(k) if k.isdigit() else k for k in keys if k != ""]
+    q = Q(**{f"{field}__in": values})
+    return q | Q(**{f"{field}__isnull": True}) if "" in keys else q
+
+
+def backlog(
+    where: dict[Dimension, object] | None = None, *, by: Dimension | None = None, keys: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Open tickets now matching `where`: {"": n}, or {key: n} per value of `by` (only `keys`, when given; one
+    query)."""
     where = where or {}
     wanted = {d: e for d, e in ticket_dimensions().items() if d in where or d == by}  # no needless joins
     qs = _with_dimensions(Ticket.objects.filter(is_open=True), wanted, where)
     if by is None:
         return {"": qs.count()}
-    rows = qs.values(_alias(by)).annotate(n=Count("id")).values_list(_alias(by), "n")
+    rows = (
+        qs.filter(only_keys(_alias(by), keys)).values(_alias(by)).annotate(n=Count("id")).values_list(_alias(by), "n")
+    )
     return {_key(value): n for value, n in rows}
 
 
@@ -316,6 +340,7 @@ def retention(
     where: dict[Dimension, object] | None = None,
     *,
     by: Dimension | None = None,
+    keys: Iterable[str] | None = None,
 ) -> dict[str, list[tuple[int, int]]]:
     """Customers at each period's start and those of them still customers at its end, one query for all periods.
 
@@ -338,5 +363,5 @@ def retention(
         counts = qs.aggregate(**aggregates)
         return {"": [(counts[f"s{i}"], counts[f"k{i}"]) for i in range(len(periods))]}
     field = ORGANIZATION_LEVEL[by]
-    rows = qs.values(field).annotate(**aggregates).order_by()
+    rows = qs.filter(only_keys(field, keys)).values(field).annotate(**aggregates).order_by()
     return {_key(row[field]): [(row[f"s{i}"], row[f"k{i}"]) for i in range(len(periods))] for row in rows}

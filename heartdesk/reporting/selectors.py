@@ -8,7 +8,6 @@ dirty so the numbers are exact; filters combining dimensions count the facts dir
 """
 
 import datetime as dt
-from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
@@ -71,13 +70,33 @@ def where(filters: MetricsFilters) -> dict[Dimension, object]:
 
 
 def rollup_series(filters: MetricsFilters) -> tuple[str, str] | None:
-    """(dimension, key) of the roll-up series that answers these filters, or None when they combine dimensions."""
+    """(dimension, key) of the roll-up series that answers these filters (all, one dimension, or a team and one of
+    its agents), or None when they combine other dimensions."""
     dims = filters.dimensions()
     if not dims:
         return rollups.ALL, ""
     if len(dims) == 1:
         ((dim, key),) = dims.items()
         return dim.value, key
+    for name, pair in scratch.PAIRS.items():
+        if set(dims) == set(pair):
+            return name, ":".join(dims[d] for d in pair)
+    return None
+
+
+def breakdown_series(fixed: dict[Dimension, str], by: Dimension) -> tuple[str, dict, int | None] | None:
+    """How the roll-ups answer a breakdown by `by` under the fixed dimensions: (series, key pattern, which part of a
+    pair key is the row's key), or None when only counting the facts can. A team's agents read the team×agent
+    pair series."""
+    if not fixed:
+        return by.value, {}, None
+    if set(fixed) == {by}:
+        return by.value, {"key": fixed[by]}, None
+    for name, (first, second) in scratch.PAIRS.items():
+        if set(fixed) == {first} and by == second:
+            return name, {"key__startswith": f"{fixed[first]}:"}, 1
+        if set(fixed) == {second} and by == first:
+            return name, {"key__endswith": f":{fixed[second]}"}, 0
     return None
 
 
@@ -249,17 +268,21 @@ def _top(per_key: dict[str, Tally], limit: int) -> list[str]:
     return sorted(per_key, key=lambda k: (-_volume(per_key[k]), k))[:limit]
 
 
-def _keys_from_rollups(filters: MetricsFilters, by: Dimension, limit: int, cutoff: dt.date) -> dict[str, Tally]:
+def _keys_from_rollups(
+    filters: MetricsFilters, by: Dimension, limit: int, cutoff: dt.date, series: tuple[str, dict, int | None]
+) -> dict[str, Tally]:
+    """The busiest `limit` keys first by volume alone (a light read), then their full sums and histograms."""
     period = filters.period
     rollups.refresh(period.date_from, period.date_to)
-    fixed = filters.dimensions()
-    only = [fixed[by]] if fixed else None
-    per_key = rollups.read_keys(by.value, period.date_from, period.date_to, fcr_until=cutoff, keys=only)
-    top = _top(per_key, limit)
-    chosen = {k: per_key[k] for k in top}
-    if chosen:
-        rollups.read_histograms(by.value, top, period.date_from, period.date_to, chosen)
-    return chosen
+    dimension, pattern, part = series
+    volume = rollups.volumes(dimension, period.date_from, period.date_to, pattern=pattern)
+    row_key = (lambda k: k) if part is None else (lambda k: k.split(":")[part])
+    top = sorted(volume, key=lambda k: (-volume[k], row_key(k)))[:limit]
+    if not top:
+        return {}
+    sums = rollups.read_keys(dimension, period.date_from, period.date_to, fcr_until=cutoff, keys=top)
+    rollups.read_histograms(dimension, top, period.date_from, period.date_to, sums)
+    return {row_key(k): sums[k] for k in top}
 
 
 def _keys_from_scratch(filters: MetricsFilters, by: Dimension, limit: int, cutoff: dt.date) -> dict[str, Tally]:
@@ -313,21 +336,23 @@ def breakdown(
     busiest `limit` first (ties by key), each with the KPIs over the period (no previous period) and the backlog
     now. Retention only for organization, segment and tier rows (it has no agent, team, channel or priority).
 
-    Roll-ups answer when the filters fix no dimension, or only `by` itself; otherwise the facts are counted."""
+    Roll-ups answer when the filters fix no dimension, only `by` itself, or a team when `by` is agent (and the other
+    way round); otherwise the facts are counted."""
     by = Dimension(by)
     keys = tuple(keys or ALL_KEYS)
     cutoff = fcr_cutoff(local_today(now))
-    fixed = filters.dimensions()
-    use_rollups = not from_scratch and (not fixed or set(fixed) == {by})
-    reader: Callable = _keys_from_rollups if use_rollups else _keys_from_scratch
-    per_key = reader(filters, by, limit, cutoff)
+    series = None if from_scratch else breakdown_series(filters.dimensions(), by)
+    if series is None:
+        per_key = _keys_from_scratch(filters, by, limit, cutoff)
+    else:
+        per_key = _keys_from_rollups(filters, by, limit, cutoff, series)
     order = list(per_key)
     if "backlog" in keys:
-        open_now = scratch.backlog(where(filters), by=by)
+        open_now = scratch.backlog(where(filters), by=by, keys=order)
         for k in order:
             per_key[k].backlog = open_now.get(k, 0)
     if "retention" in keys:
-        kept = scratch.retention([(filters.date_from, filters.date_to)], where(filters), by=by)
+        kept = scratch.retention([(filters.date_from, filters.date_to)], where(filters), by=by, keys=order)
         for k in order:
             (per_key[k].ret_start, per_key[k].ret_kept) = kept.get(k, [(0, 0)])[0]
     names = labels(by, order)

@@ -64,6 +64,7 @@ def filter_cases(w) -> list[dict]:
         {"segment": w["segments"][0].pk},
         {"tier": w["tiers"][1].pk},
         {"agent": w["agents"][1].pk, "channel": "phone"},
+        {"team": w["teams"][0].pk, "agent": w["agents"][0].pk},  # the team × agent pair series
     ]
 
 
@@ -77,8 +78,18 @@ def assert_paths_agree(w, **window):
     assert selectors.trend(filters, grain=Grain.WEEK, now=NOW) == selectors.trend_from_scratch(
         filters, grain=Grain.WEEK, now=NOW
     )
-    for by in (Dimension.TEAM, Dimension.TIER, Dimension.SEGMENT):
+    for by in (Dimension.TEAM, Dimension.TIER, Dimension.SEGMENT, Dimension.ORGANIZATION):
         assert selectors.breakdown(filters, by=by, now=NOW) == selectors.breakdown_from_scratch(filters, by=by, now=NOW)
+    for team in w["teams"]:  # a team's agents (the drill-down) and an agent's teams, from the pair series
+        in_team = MetricsFilters(**window, team=team.pk)
+        assert selectors.breakdown(in_team, by=Dimension.AGENT, now=NOW) == selectors.breakdown_from_scratch(
+            in_team, by=Dimension.AGENT, now=NOW
+        )
+    for agent in w["agents"]:
+        of_agent = MetricsFilters(**window, agent=agent.pk)
+        assert selectors.breakdown(of_agent, by=Dimension.TEAM, now=NOW) == selectors.breakdown_from_scratch(
+            of_agent, by=Dimension.TEAM, now=NOW
+        )
     assert not DirtyDay.objects.filter(day__gte=window["date_from"] - dt.timedelta(days=60)).exists()
 
 
