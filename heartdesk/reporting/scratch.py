@@ -32,6 +32,7 @@ from heartdesk.reporting.types import Dimension
 from heartdesk.surveys.choices import FollowUpState
 from heartdesk.surveys.models import FollowUp, Invitation, Response
 from heartdesk.tickets.choices import ClockState, Target, TicketType
+from heartdesk.tickets.filters import IS_TRUE
 from heartdesk.tickets.models import Escalation, SlaClock, Ticket
 
 ALL = "all"
@@ -294,30 +295,44 @@ def day_tallies(
 # --- Live figures (not per day): the backlog now, and customer retention over a period ------------------------------
 
 
+def _typed(keys: Iterable[str]) -> list:
+    return [int(k) if k.isdigit() else k for k in keys]
+
+
 def only_keys(field: str, keys: Iterable[str] | None) -> Q:
     """Rows whose `field` has one of these keys (as `_key` writes them: "" for none, ids as text); all without."""
     if keys is None:
         return Q()
     keys = list(keys)
-    values = [int(k) if k.isdigit() else k for k in keys if k != ""]
-    q = Q(**{f"{field}__in": values})
+    q = Q(**{f"{field}__in": _typed(k for k in keys if k != "")})
     return q | Q(**{f"{field}__isnull": True}) if "" in keys else q
 
 
 def backlog(
     where: dict[Dimension, object] | None = None, *, by: Dimension | None = None, keys: Iterable[str] | None = None
 ) -> dict[str, int]:
-    """Open tickets now matching `where`: {"": n}, or {key: n} per value of `by` (only `keys`, when given; one
-    query)."""
+    """Open tickets now matching `where`: {"": n}, or {key: n} per value of `by` (only `keys`, when given).
+
+    One query, or two when `keys` holds "" (none): `IN (…)` and `IS NULL` apart, because SQLite reads the
+    (dimension, is_open, …) index for each but not for their OR."""
     where = where or {}
     wanted = {d: e for d, e in ticket_dimensions().items() if d in where or d == by}  # no needless joins
-    qs = _with_dimensions(Ticket.objects.filter(is_open=True), wanted, where)
+    qs = _with_dimensions(Ticket.objects.filter(is_open=IS_TRUE), wanted, where)  # is_open = true: indexed
     if by is None:
         return {"": qs.count()}
-    rows = (
-        qs.filter(only_keys(_alias(by), keys)).values(_alias(by)).annotate(n=Count("id")).values_list(_alias(by), "n")
-    )
-    return {_key(value): n for value, n in rows}
+    alias = _alias(by)
+    if keys is None:
+        rows = qs.values(alias).annotate(n=Count("id")).values_list(alias, "n")
+        return {_key(value): n for value, n in rows}
+    keys = list(keys)
+    present = _typed(k for k in keys if k != "")
+    out = {}
+    if present:
+        rows = qs.filter(**{f"{alias}__in": present}).values(alias).annotate(n=Count("id")).values_list(alias, "n")
+        out.update({_key(value): n for value, n in rows})
+    if "" in keys:
+        out[""] = qs.filter(**{f"{alias}__isnull": True}).count()
+    return out
 
 
 ORGANIZATION_LEVEL = {Dimension.ORGANIZATION: "id", Dimension.SEGMENT: "segment_id", Dimension.TIER: "tier_id"}
