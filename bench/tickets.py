@@ -2,7 +2,8 @@
 
 Run after bench/run.py (it reuses var/bench, its customers and its server set-up). Sizes: BENCH_TICKETS (1,000,000);
 BENCH_REQUESTS requests per row (200); BENCH_MAIL messages (2,000) over 4 SMTP connections.
-`python bench/tickets.py sweep` is the sweep step on its own (run in a separate process by the benchmark).
+`python bench/tickets.py sweep` is the sweep step on its own (run in a separate process by the benchmark);
+`python bench/tickets.py pages ["ticket page" "API create" …]` the page and API rows alone (those named), printed.
 """
 
 import json
@@ -43,7 +44,8 @@ def shell(code: str) -> str:
     return heartdesk("shell", "-c", code, capture=True).strip().splitlines()[-1]
 
 
-def pages(token: str) -> list[dict]:
+def pages(token: str, only: list[str] | None = None) -> list[dict]:
+    """Every page and API row, or only those whose name contains one of `only` (e.g. "ticket page")."""
     sample = json.loads(
         shell(
             "import json, random; from heartdesk.tickets.models import Ticket; from heartdesk.customers.models import "
@@ -74,20 +76,20 @@ def pages(token: str) -> list[dict]:
         rng = random.Random(7)
         tickets, contacts = sample["tickets"], sample["contacts"]
         counter = iter(range(10**9))
-        return [
-            measure("queue page: mine", lambda: web.get("/tickets/", params={"queue": "mine"})),
-            measure("queue page: unassigned", lambda: web.get("/tickets/", params={"queue": "unassigned"})),
-            measure("queue page: at risk", lambda: web.get("/tickets/", params={"queue": "at_risk"})),
-            measure("queue page: breached", lambda: web.get("/tickets/", params={"queue": "breached"})),
-            measure("queue page: all open", lambda: web.get("/tickets/", params={"queue": "open"})),
-            measure(
+        rows = [
+            ("queue page: mine", lambda: web.get("/tickets/", params={"queue": "mine"})),
+            ("queue page: unassigned", lambda: web.get("/tickets/", params={"queue": "unassigned"})),
+            ("queue page: at risk", lambda: web.get("/tickets/", params={"queue": "at_risk"})),
+            ("queue page: breached", lambda: web.get("/tickets/", params={"queue": "breached"})),
+            ("queue page: all open", lambda: web.get("/tickets/", params={"queue": "open"})),
+            (
                 "queue page: all open, deep cursor",
                 lambda: web.get("/tickets/", params={"queue": "open", "cursor": sample["deep"]}),
             ),
-            measure("ticket page", lambda: web.get(f"/tickets/{rng.choice(tickets)}/")),
-            measure("API queue list (open)", lambda: api.get("/api/v1/tickets", params={"queue": "open"})),
-            measure("API queue list (mine)", lambda: api.get("/api/v1/tickets", params={"queue": "mine"})),
-            measure(
+            ("ticket page", lambda: web.get(f"/tickets/{rng.choice(tickets)}/")),
+            ("API queue list (open)", lambda: api.get("/api/v1/tickets", params={"queue": "open"})),
+            ("API queue list (mine)", lambda: api.get("/api/v1/tickets", params={"queue": "mine"})),
+            (
                 "API create ticket",
                 lambda: api.post(
                     "/api/v1/tickets",
@@ -100,6 +102,7 @@ def pages(token: str) -> list[dict]:
                 ),
             ),
         ]
+        return [measure(name, call) for name, call in rows if not only or any(o in name for o in only)]
     finally:
         server.terminate()
         server.wait()
@@ -222,8 +225,10 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["sweep"]:
         sweep_step(int(sys.argv[2]) if len(sys.argv) > 2 else NEWLY_DUE)
-    elif sys.argv[1:] == ["pages"]:  # the page and API rows alone, printed, docs untouched
-        for r in pages(heartdesk("token", "create", "bench", "--name", "pages-bench", capture=True).strip()):
+    elif sys.argv[1:2] == ["pages"]:  # the page and API rows alone, printed, docs untouched
+        # `pages "ticket page" "API create"`: only the rows whose names contain one of the arguments
+        token = heartdesk("token", "create", "bench", "--name", "pages-bench", capture=True).strip()
+        for r in pages(token, only=sys.argv[2:]):
             print(f"{r['name']}: median {r['median']:.1f} ms, p95 {r['p95']:.1f} ms", flush=True)
     else:
         main()

@@ -1,9 +1,10 @@
 """Which SLA policy and which cell of its matrix apply to a ticket, and the pure calendar each clock counts in."""
 
+import copy
 from dataclasses import dataclass
 from datetime import time
 
-from django.db.models import Q
+from django.db import connection
 
 from heartdesk.tickets.models import BusinessCalendar, SlaPolicy, SlaTarget, Ticket
 from heartdesk.tickets.sla import calendar as business_time
@@ -33,22 +34,92 @@ def ticket_tier_id(ticket: Ticket) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """What policy selection reads, for one version of the SLA settings (see `_rules`)."""
+
+    version: tuple
+    active: list[SlaPolicy]  # by position, then id; each with its calendar
+    organizations: dict[int, frozenset[int]]  # policy id -> organization ids it names
+    tiers: dict[int, frozenset[int]]
+    targets: dict[tuple[int, str], list[SlaTarget]]  # (policy id, priority) -> matrix rows, in the model's order
+
+
+_RULES: list[_Rules] = []  # this process's copy (at most one)
+
+
+def _version() -> tuple:
+    """One query that changes whenever what `_Rules` holds may have: every policy save bumps its `updated_at`
+    (policy_save rewrites the organizations, tiers and matrix in the same transaction), a delete changes the count,
+    a calendar or closure change bumps the calendar's `updated_at`; the matrix's own count and last id catch rows
+    written directly. Read inside the caller's transaction, so a change is seen by the next ticket at once."""
+    policy, target, calendar = (m._meta.db_table for m in (SlaPolicy, SlaTarget, BusinessCalendar))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {policy}), (SELECT MAX(updated_at) FROM {policy}),"
+            f" (SELECT COUNT(*) FROM {target}), (SELECT MAX(id) FROM {target}),"
+            f" (SELECT MAX(updated_at) FROM {calendar})"
+        )
+        return tuple(cursor.fetchone())
+
+
+def _rules() -> _Rules:
+    """The SLA settings, read once per version per process: choosing a ticket's policy and targets costs one small
+    query instead of five or six (issue 3: ~29 queries per API create)."""
+    version = _version()
+    if _RULES and _RULES[0].version == version:
+        return _RULES[0]
+    active = list(SlaPolicy.objects.filter(active=True).select_related("calendar").order_by("position", "id"))
+    ids = [p.pk for p in active]
+    organizations: dict[int, set[int]] = {}
+    for policy_id, organization_id in SlaPolicy.organizations.through.objects.filter(slapolicy_id__in=ids).values_list(
+        "slapolicy_id", "organization_id"
+    ):
+        organizations.setdefault(policy_id, set()).add(organization_id)
+    tiers: dict[int, set[int]] = {}
+    for policy_id, tier_id in SlaPolicy.tiers.through.objects.filter(slapolicy_id__in=ids).values_list(
+        "slapolicy_id", "tier_id"
+    ):
+        tiers.setdefault(policy_id, set()).add(tier_id)
+    targets: dict[tuple[int, str], list[SlaTarget]] = {}
+    for row in SlaTarget.objects.all():  # every policy's: a ticket keeps an inactive policy's clocks
+        targets.setdefault((row.policy_id, row.priority), []).append(row)
+    rules = _Rules(
+        version=version,
+        active=active,
+        organizations={k: frozenset(v) for k, v in organizations.items()},
+        tiers={k: frozenset(v) for k, v in tiers.items()},
+        targets=targets,
+    )
+    _RULES[:] = [rules]
+    return rules
+
+
+def _policy_for(rules: _Rules, ticket: Ticket) -> SlaPolicy | None:
+    tier_id = ticket_tier_id(ticket)
+    found = None
+    if ticket.organization_id:
+        found = next((p for p in rules.active if ticket.organization_id in rules.organizations.get(p.pk, ())), None)
+    if found is None and tier_id:
+        found = next((p for p in rules.active if tier_id in rules.tiers.get(p.pk, ())), None)
+    if found is None:
+        found = next((p for p in rules.active if p.channels and ticket.channel in p.channels), None)
+    if found is None:
+        found = next((p for p in rules.active if p.is_default), None)
+    # A copy: the cached instance is shared by every ticket this process handles.
+    return copy.copy(found) if found is not None else None
+
+
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
     """Organization beats tier beats channel beats the default; ties go to the lowest position."""
-    active = SlaPolicy.objects.filter(active=True).order_by("position", "id")
-    tier_id = ticket_tier_id(ticket)
-    if ticket.organization_id:
-        found = active.filter(organizations=ticket.organization_id).first()
-        if found:
-            return found
-    if tier_id:
-        found = active.filter(tiers=tier_id).first()
-        if found:
-            return found
-    for policy in active.exclude(channels=[]):
-        if ticket.channel in policy.channels:
-            return policy
-    return active.filter(is_default=True).first()
+    return _policy_for(_rules(), ticket)
+
+
+def policy_and_targets(ticket: Ticket) -> tuple[SlaPolicy | None, Targets]:
+    """`policy_for` and `targets_for` with one read of the settings."""
+    rules = _rules()
+    policy = _policy_for(rules, ticket)
+    return policy, _targets_for(rules, policy, ticket)
 
 
 def _specificity(row: SlaTarget, ticket: Ticket, tier_id) -> int | None:
@@ -70,12 +141,14 @@ def _specificity(row: SlaTarget, ticket: Ticket, tier_id) -> int | None:
 
 
 def targets_for(policy: SlaPolicy | None, ticket: Ticket) -> Targets:
+    return _targets_for(_rules(), policy, ticket) if policy is not None else Targets()
+
+
+def _targets_for(rules: _Rules, policy: SlaPolicy | None, ticket: Ticket) -> Targets:
     if policy is None:
         return Targets()
     tier_id = ticket_tier_id(ticket)
-    rows = SlaTarget.objects.filter(policy=policy, priority=ticket.priority).filter(
-        Q(organization__isnull=True) | Q(organization=ticket.organization_id)
-    )
+    rows = rules.targets.get((policy.pk, ticket.priority), ())
     best, best_score = None, -1
     for row in rows:
         score = _specificity(row, ticket, tier_id)

@@ -30,13 +30,14 @@ def ticket_page(*, filters: TicketFilters, user, cursor: str | None = None, size
     return keyset_page(qs, order=("id",), cursor=cursor, size=size, descending=True)
 
 
-def ticket_detail(pk: int) -> Ticket:
+def ticket_detail(pk: int, *, people: bool = True) -> Ticket:
+    """The ticket with what its page and the API show: requester (and tier), organization (and tier), assignee and
+    team, policy, tags. Two queries. `people=False` leaves the assignee and team unread (the ticket page shows them
+    only as the selected choice, by id): two joins fewer, which PostgreSQL spent ~1.3 ms planning."""
+    rows = ticket_queryset() if people else Ticket.objects.select_related("requester", "organization")
     return (
-        ticket_queryset()
-        .select_related(
-            "sla_policy", "requester__organization", "organization__tier", "requester__tier", "follow_up_of"
-        )
-        .prefetch_related("tags", "followers")
+        rows.select_related("sla_policy", "organization__tier", "requester__tier", "follow_up_of")
+        .prefetch_related("tags")
         .get(pk=pk)
     )
 
@@ -59,14 +60,17 @@ def timeline(ticket: Ticket) -> list[TicketEvent]:
     return list(TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("created_at", "id"))
 
 
-def clocks(ticket: Ticket) -> list[SlaClock]:
-    return list(SlaClock.objects.filter(ticket=ticket).prefetch_related("events").order_by("started_at", "id"))
+def clocks(ticket: Ticket, *, events: bool = True) -> list[SlaClock]:
+    """The ticket's clocks, with their events unless `events=False` (the ticket page does not show them)."""
+    rows = SlaClock.objects.filter(ticket=ticket).order_by("started_at", "id")
+    return list(rows.prefetch_related("events") if events else rows)
 
 
 def links(ticket: Ticket) -> list[TicketLink]:
-    return list(
-        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target").order_by("id")
-    )
+    """The ticket's links both ways, each with the other ticket's number and subject (only those: building the SQL
+    for two whole ticket rows cost more than running it, 1.5 ms a page, mostly for tickets with no links)."""
+    rows = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target")
+    return list(rows.only("kind", "created_at", "created_by", "source__subject", "target__subject").order_by("id"))
 
 
 def escalations(ticket: Ticket) -> list[Escalation]:

@@ -16,6 +16,7 @@ from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team, User
 from heartdesk.core.errors import Conflict, Invalid, NotFound
 from heartdesk.customers.models import Contact, Organization, Tag
+from heartdesk.reporting import rollups
 from heartdesk.tickets import clocks, events, notify, quiet, signals
 from heartdesk.tickets.choices import (
     LEVEL_ORDER,
@@ -228,7 +229,10 @@ def ticket_create(
     live = actor is not None and channel in LIVE_CHANNELS
     if live:
         ticket.first_response_at = now
-    ticket.save()
+    ticket.is_open = ticket.status in OPEN_STATUSES
+    planned, source = clocks.plan_on_create(ticket, at=now, first_response_made=live)
+    clocks.sync_ticket_dues(ticket, now=now, live=planned)
+    ticket.save()  # once, with its policy and due columns
     if tags:
         _set_tags(ticket, tags)
     label = "" if actor else f"customer: {requester.email or requester.full_name}"
@@ -249,8 +253,7 @@ def ticket_create(
         )
         _attachments(message, attachments)
         events.message_added(ticket, message, actor=actor, actor_label=label, when=now)
-    clocks.start_on_create(ticket, at=now, first_response_made=live)
-    _save(ticket, now=now)
+    clocks.start_planned(ticket, planned, source=source, at=now)
     if assignee:
         notify.users([assignee], ticket, NotificationKind.ASSIGNED, f"{ticket.reference} is assigned to you", now=now)
     elif team:
@@ -768,6 +771,7 @@ def tickets_escalate_by_rule(items: list[RuleEscalation], *, now) -> int:
         groups.setdefault((i.to_level, i.ticket.team_id), []).append(i.ticket.pk)
     for (level, team_id), pks in groups.items():
         Ticket.objects.filter(pk__in=pks).update(level=level, team_id=team_id, updated_at=now)
+    rollups.mark_tickets_dirty([i.ticket.pk for i in items])  # a bulk update sends no signal
     notify.many(notes, now=now)
     if not quiet.is_quiet() and wanted("ticket.escalated"):
         for i in items:

@@ -33,6 +33,7 @@ from heartdesk.tickets.forms import (
     LinkForm,
     MessageForm,
     NewTicketForm,
+    Options,
     PropertiesForm,
     RcaForm,
     SavedFilterForm,
@@ -195,14 +196,14 @@ def _clock_view(clock) -> dict:
 
 def _ticket_page(request, pk: int, *, status: int = 200, **forms):
     try:
-        ticket = selectors.ticket_detail(pk)
+        ticket = selectors.ticket_detail(pk, people=False)
     except Ticket.DoesNotExist:
         raise Http404("No such ticket.")
-    users = workspace.assignable_users()
-    teams = list(workspace.teams())
+    users = Options.of_users(workspace.assignable_users())  # escaped once for the assignee and RCA owner selects
+    teams = Options.of_teams(workspace.teams())
     show_rca = ticket.rca_required or ticket.priority in (Priority.P1, Priority.P2)
     rca = workspace.rca_for(ticket) if show_rca else None
-    clocks = [_clock_view(c) for c in selectors.clocks(ticket) if c.state != ClockState.CANCELLED]
+    clocks = [_clock_view(c) for c in selectors.clocks(ticket, events=False) if c.state != ClockState.CANCELLED]
     links = selectors.links(ticket)
     context = {
         "ticket": ticket,
@@ -230,7 +231,10 @@ def _ticket_page(request, pk: int, *, status: int = 200, **forms):
         or PropertiesForm(initial=PropertiesForm.initial_for(ticket), users=users, teams=teams),
         "level_form": forms.get("level_form") or LevelForm(),
         "link_form": forms.get("link_form") or LinkForm(),
-        "rca_form": forms.get("rca_form") or RcaForm(initial=RcaForm.initial_for(rca), users=users),
+        # Only shown with its section (P1, P2, or an RCA required), so only built then.
+        "rca_form": (forms.get("rca_form") or RcaForm(initial=RcaForm.initial_for(rca), users=users))
+        if show_rca
+        else None,
         "levels": Level.choices,
     }
     return render(request, "tickets/ticket.html", context, status=status)

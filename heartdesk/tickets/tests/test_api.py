@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from heartdesk.accounts.choices import Role
+from heartdesk.customers import services as customers
 from heartdesk.tickets.models import Attachment, Message, Ticket
 from heartdesk.tickets.tests.factories import contact, ticket
 
@@ -199,3 +200,36 @@ def test_notifications_and_saved_filters_are_personal(api, cast):
     assert api[Role.SPECIALIST].get("saved-filters").json() == []
     assert api[Role.SPECIALIST].delete(f"saved-filters/{saved.json()['id']}").status_code == 404
     assert api[Role.AGENT].delete(f"saved-filters/{saved.json()['id']}").status_code == 204
+
+
+def test_the_create_answer_is_the_ticket_as_read_back(api, cast):
+    team = cast[Role.AGENT].teams.first()
+    org = customers.organization_create(actor=None, name="Acme")
+    for payload in (
+        {"requester_id": contact(organization=org).pk, "priority": "p2", "tags": ["vpn", "login"], "channel": "phone"},
+        {"requester_email": "new.person@example.org", "requester_name": "New Person", "category": "Network"},
+        {
+            "requester_id": contact(email="b@customer.example").pk,
+            "assignee_id": cast[Role.AGENT].pk,
+            "team_id": team.pk if team else None,
+            "organization_id": org.pk,
+            "call_duration_seconds": 30,
+        },
+    ):
+        created = api[Role.AGENT].post("tickets", {"subject": "VPN drops", "body": "Since this morning.", **payload})
+        assert created.status_code == 201, created.content
+        assert created.json() == api[Role.AGENT].get(f"tickets/{created.json()['id']}").json()
+
+
+def test_creating_a_ticket_costs_a_fixed_number_of_queries(api, django_assert_num_queries):
+    requester = contact()
+    payload = {"subject": "VPN drops", "body": "Since this morning.", "requester_id": requester.pk, "priority": "p2"}
+    api[Role.AGENT].post("tickets", payload)  # this process reads the SLA settings once
+    # The token; the requester with its organization; the SLA settings' version; the ticket (inserted once, with
+    # its due columns); the reporting day it marks; the created and message events and the message; two clocks
+    # and their events; the policy event; the webhook check; the transaction. (Was 28: five policy and target
+    # reads, the calendar, the organization, re-reading the clocks, a second write of the ticket, a savepoint and
+    # reading the ticket back.)
+    with django_assert_num_queries(16):
+        response = api[Role.AGENT].post("tickets", payload)
+    assert response.status_code == 201 and response.json()["first_response_due"] is not None

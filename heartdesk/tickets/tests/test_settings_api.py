@@ -149,3 +149,33 @@ def test_escalation_rules_and_canned_responses_have_crud(api):
     assert api[MANAGER].put(f"canned-responses/{cid}", {"title": "Hi", "body": "Yo"}).json()["title"] == "Hi"
     assert api[MANAGER].delete(f"canned-responses/{cid}").status_code == 204
     assert api[MANAGER].get(f"canned-responses/{cid}").status_code == 404
+
+
+def test_every_settings_change_applies_to_the_next_ticket_at_once(api):
+    """Policy selection reads the settings once per change (policies._rules), and every kind of change is seen."""
+    import datetime as dt
+
+    monday_10, minutes = factories.MONDAY_10, dt.timedelta(minutes=1)
+    org = customers.organization_create(actor=None, name="Acme")
+    people = iter(factories.contact(email=f"p{i}@acme.example", organization=org) for i in range(10))
+
+    def new_ticket():
+        return factories.ticket(requester=next(people), priority="p3")
+
+    default = new_ticket()
+    assert default.first_response_due == monday_10 + 240 * minutes  # the seeded default: 4 business hours
+    pk = api[MANAGER].post("sla/policies", _policy(organization_ids=[org.pk])).json()["id"]
+    acme = new_ticket()
+    assert acme.sla_policy_id == pk and acme.first_response_due == monday_10 + 30 * minutes
+    assert acme.sla_policy is not new_ticket().sla_policy  # each ticket its own copy of the cached policy
+    changed = _policy(organization_ids=[org.pk], targets=[{"priority": "p3", "first_response_minutes": 45}])
+    assert api[MANAGER].put(f"sla/policies/{pk}", changed).status_code == 200
+    assert new_ticket().first_response_due == monday_10 + 45 * minutes  # 45 business minutes, a new matrix
+    assert api[MANAGER].put(f"sla/policies/{pk}", {**changed, "active": False}).status_code == 200
+    assert new_ticket().sla_policy_id == default.sla_policy_id
+    calendar = default.sla_policy.calendar_id  # a closure of the whole Monday: the clock starts Tuesday 09:00
+    closure = api[MANAGER].post(f"sla/calendars/{calendar}/closures", {"date": "2026-11-16"})
+    assert closure.status_code == 201, closure.content
+    assert new_ticket().first_response_due == dt.datetime(2026, 11, 17, 13, 0, tzinfo=dt.UTC)
+    assert api[MANAGER].delete(f"sla/calendars/{calendar}/closures/{closure.json()['id']}").status_code == 204
+    assert new_ticket().first_response_due == monday_10 + 240 * minutes
