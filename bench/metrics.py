@@ -54,6 +54,8 @@ def token() -> str:
 
 
 def main() -> None:
+    heartdesk("migrate", "--no-input", "-v", "0")
+    heartdesk("collectstatic", "--no-input", "-v", "0")  # the dashboard page needs the static manifest
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate_responses.py"), str(RESPONSES)], env=ENV, check=True)
     built = heartdesk(
         "shell",

@@ -194,16 +194,6 @@ def quantile(histogram: dict[int, int], q: Fraction | str, z: float = Z95) -> Es
     return Estimate(float(value), n, float(low), float(high))
 
 
-def histogram_moments(histogram: dict[int, int]) -> tuple[int, int, int]:
-    """n, Σx, Σx² of the values a histogram describes (exact integers)."""
-    n = total = squares = 0
-    for value, count in histogram.items():
-        n += count
-        total += value * count
-        squares += value * value * count
-    return n, total, squares
-
-
 # --- Tests of a change from the previous period ----------------------------------------------------------------
 
 

@@ -64,8 +64,8 @@ class ReportDelivery(models.Model):
 class DailyFigures(models.Model):
     """The additive counts of one local day (settings.TIME_ZONE) for everything, or for one value of one dimension.
 
-    `dimension` is "all" (key "") or a `types.Dimension` value with `key` the value as text ("" = none: no team,
-    no agent…). A day's rows are only ever rebuilt whole from the facts (`rollups.recompute_days`), so they are
+    `dimension` is "all" (key ""), a `types.Dimension` value with `key` the value as text ("" = none: no team,
+    no agent…), or a pair of `scratch.PAIRS` keyed "team:agent". A day's rows are only ever rebuilt whole from the facts (`rollups.recompute_days`), so they are
     exactly what counting the tickets, clocks and responses of that day gives; `DirtyDay` says which need it.
     The columns are `tally.COUNTERS`; the histograms map whole minutes to tickets.
     """
@@ -77,6 +77,8 @@ class DailyFigures(models.Model):
     complaints = models.BigIntegerField(default=0)
     solved = models.BigIntegerField(default=0)
     res_seconds = models.BigIntegerField(default=0)
+    res_minutes = models.BigIntegerField(default=0)
+    res_minute_squares = models.BigIntegerField(default=0)
     res_48h = models.BigIntegerField(default=0)
     reopened = models.BigIntegerField(default=0)
     escalated = models.BigIntegerField(default=0)
@@ -84,6 +86,8 @@ class DailyFigures(models.Model):
     fcr_yes = models.BigIntegerField(default=0)
     frt_n = models.BigIntegerField(default=0)
     frt_seconds = models.BigIntegerField(default=0)
+    frt_minutes = models.BigIntegerField(default=0)
+    frt_minute_squares = models.BigIntegerField(default=0)
     fr_n = models.BigIntegerField(default=0)
     fr_met = models.BigIntegerField(default=0)
     nu_n = models.BigIntegerField(default=0)

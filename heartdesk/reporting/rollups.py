@@ -174,20 +174,37 @@ def rebuild(first: dt.date, last: dt.date) -> int:
 _VALUES = (*COUNTERS, "res_hist", "frt_hist")
 
 
-def _tally(values) -> Tally:
+def _tally(values, histograms: bool) -> Tally:
     t = Tally()
     t.c = dict(zip(COUNTERS, values[: len(COUNTERS)], strict=True))
-    t.res_hist = _load(values[-2])
-    t.frt_hist = _load(values[-1])
+    if histograms:
+        t.res_hist = _load(values[-2])
+        t.frt_hist = _load(values[-1])
     return t
 
 
-def read_days(dimension: str, key: str, first: dt.date, last: dt.date) -> dict[dt.date, Tally]:
-    """{day: Tally} of one roll-up series (dimension "all" with key "", or one dimension's value); one query."""
+def read_days(
+    dimension: str, key: str, first: dt.date, last: dt.date, *, histograms: bool = True
+) -> dict[dt.date, Tally]:
+    """{day: Tally} of one roll-up series (dimension "all" with key "", one dimension's value, or a pair); one
+    query. Without `histograms` the tallies carry counts only (all but the medians and percentiles)."""
+    values = _VALUES if histograms else COUNTERS
     rows = DailyFigures.objects.filter(dimension=dimension, key=key, day__gte=first, day__lte=last).values_list(
-        "day", *_VALUES
+        "day", *values
     )
-    return {row[0]: _tally(row[1:]) for row in rows}
+    return {row[0]: _tally(row[1:], histograms) for row in rows}
+
+
+def read_histogram_totals(dimension: str, key: str, first: dt.date, last: dt.date, into: Tally) -> None:
+    """Merge one series' minute histograms over first..last into `into` (for its medians and percentiles)."""
+    from heartdesk.reporting.tally import merge
+
+    rows = DailyFigures.objects.filter(dimension=dimension, key=key, day__gte=first, day__lte=last).values_list(
+        "res_hist", "frt_hist"
+    )
+    for res_hist, frt_hist in rows:
+        merge(into.res_hist, _load(res_hist))
+        merge(into.frt_hist, _load(frt_hist))
 
 
 def volumes(dimension: str, first: dt.date, last: dt.date, *, pattern: dict | None = None) -> dict[str, int]:

@@ -211,6 +211,8 @@ def day_tallies(
                 c = t.c
                 c["solved"] += 1
                 c["res_seconds"] += seconds
+                c["res_minutes"] += seconds // 60
+                c["res_minute_squares"] += (seconds // 60) ** 2
                 _bump(t.res_hist, seconds // 60)
                 if seconds <= H48:
                     c["res_48h"] += 1
@@ -227,6 +229,8 @@ def day_tallies(
             for t in sink.tallies(local_day(first_response_at, tz), dims):
                 t.c["frt_n"] += 1
                 t.c["frt_seconds"] += seconds
+                t.c["frt_minutes"] += seconds // 60
+                t.c["frt_minute_squares"] += (seconds // 60) ** 2
                 _bump(t.frt_hist, seconds // 60)
 
     # SLA clocks stopped in the window: met = fulfilled (a clock that breached first ends "breached").

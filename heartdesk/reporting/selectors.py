@@ -8,6 +8,7 @@ dirty so the numbers are exact; filters combining dimensions count the facts dir
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils import timezone
 from heartdesk.reporting import rollups, scratch
 from heartdesk.reporting.catalogue import KPIS
 from heartdesk.reporting.filters import MetricsFilters
-from heartdesk.reporting.tally import Tally, figures, total
+from heartdesk.reporting.tally import QUANTILES, Tally, figures, total
 from heartdesk.reporting.targets import current_targets
 from heartdesk.reporting.types import BreakdownRow, Dimension, Grain, Metrics, Period, TrendPoint
 
@@ -100,20 +101,36 @@ def breakdown_series(fixed: dict[Dimension, str], by: Dimension) -> tuple[str, d
     return None
 
 
-def _days_from_rollups(series: tuple[str, str], first: dt.date, last: dt.date) -> DayTallies:
-    rollups.refresh(first, last)
-    return rollups.read_days(series[0], series[1], first, last)
+def needs_histograms(keys) -> bool:
+    """Only medians and percentiles read the minute histograms; every other figure comes from the counts."""
+    return any(k in QUANTILES for k in keys)
 
 
-def _days_from_scratch(filters: MetricsFilters, first: dt.date, last: dt.date) -> DayTallies:
-    return {day: t for (day, _, _), t in scratch.day_tallies(first, last, where=where(filters)).items()}
+@dataclass
+class Days:
+    """The per-day tallies of a window, and the roll-up series they came from (None: counted from the facts, with
+    their histograms). Roll-up days are read without histograms unless asked; `histograms_into` adds a period's."""
+
+    tallies: DayTallies
+    source: str
+    series: tuple[str, str] | None = None
+    with_histograms: bool = True
+
+    def histograms_into(self, tally: Tally, period: Period) -> None:
+        if not self.with_histograms:
+            rollups.read_histogram_totals(*self.series, period.date_from, period.date_to, tally)
 
 
-def _days(filters: MetricsFilters, first: dt.date, last: dt.date, *, from_scratch: bool) -> tuple[DayTallies, str]:
+def _days(
+    filters: MetricsFilters, first: dt.date, last: dt.date, *, from_scratch: bool, histograms: bool = True
+) -> Days:
     series = None if from_scratch else rollup_series(filters)
     if series is None:
-        return _days_from_scratch(filters, first, last), SCRATCH
-    return _days_from_rollups(series, first, last), ROLLUPS
+        tallies = {day: t for (day, _, _), t in scratch.day_tallies(first, last, where=where(filters)).items()}
+        return Days(tallies, SCRATCH)
+    rollups.refresh(first, last)
+    tallies = rollups.read_days(*series, first, last, histograms=histograms)
+    return Days(tallies, ROLLUPS, series, with_histograms=histograms)
 
 
 def _sum(days: DayTallies, period: Period, cutoff: dt.date) -> Tally:
@@ -134,25 +151,29 @@ def _live(tallies: list[Tally], periods: list[Period], filters: MetricsFilters, 
 # --- Metrics --------------------------------------------------------------------------------------------------
 
 
-def _metrics(filters: MetricsFilters, days: DayTallies, source: str, today: dt.date) -> Metrics:
+def _metrics(filters: MetricsFilters, days: Days, today: dt.date) -> Metrics:
     period, previous = filters.period, filters.previous_period
     cutoff = fcr_cutoff(today)
-    now_t, before_t = _sum(days, period, cutoff), _sum(days, previous, cutoff)
+    now_t, before_t = _sum(days.tallies, period, cutoff), _sum(days.tallies, previous, cutoff)
+    days.histograms_into(now_t, period)
+    days.histograms_into(before_t, previous)
     _live([now_t, before_t], [period, previous], filters, backlog=True)
     return Metrics(
         period=period,
         previous_period=previous,
         figures=figures(now_t, targets=current_targets(), before=before_t),
-        computed_from=source,
+        computed_from=days.source,
     )
 
 
 def metrics(filters: MetricsFilters, *, now: dt.datetime | None = None, from_scratch: bool = False) -> Metrics:
     """Every KPI of the catalogue over the period, with n, 95 % interval, target, status, the previous period's
-    value and whether the change is significant. About five queries on the roll-up path (plus the rebuild of any
+    value and whether the change is significant. About seven queries on the roll-up path (plus the rebuild of any
     dirty day in the window)."""
-    days, source = _days(filters, filters.previous_period.date_from, filters.date_to, from_scratch=from_scratch)
-    return _metrics(filters, days, source, local_today(now))
+    days = _days(
+        filters, filters.previous_period.date_from, filters.date_to, from_scratch=from_scratch, histograms=False
+    )
+    return _metrics(filters, days, local_today(now))
 
 
 def metrics_from_scratch(filters: MetricsFilters, *, now: dt.datetime | None = None) -> Metrics:
@@ -205,13 +226,13 @@ def buckets(period: Period, grain: Grain) -> list[tuple[dt.date, Period]]:
 
 
 def _trend(
-    filters: MetricsFilters, days: DayTallies, grain: Grain, keys: tuple[str, ...], today: dt.date
+    filters: MetricsFilters, days: Days, grain: Grain, keys: tuple[str, ...], today: dt.date
 ) -> list[TrendPoint]:
     """Each point covers the days of its bucket that are inside the period (the first and last may be partial),
     so the points add up to the period. The backlog is live (now), so it has no data in a trend."""
     cutoff = fcr_cutoff(today)
     parts = buckets(filters.period, grain)
-    tallies = [_sum(days, part, cutoff) for _, part in parts]
+    tallies = [_sum(days.tallies, part, cutoff) for _, part in parts]
     if "retention" in keys and parts:
         _live(tallies, [part for _, part in parts], filters, backlog=False)
     targets = current_targets()
@@ -231,8 +252,11 @@ def trend(
 ) -> list[TrendPoint]:
     """One point per day, ISO week, month or quarter meeting the period (`grain`, default the filters')."""
     grain = Grain(grain or filters.grain)
-    days, _ = _days(filters, filters.date_from, filters.date_to, from_scratch=from_scratch)
-    return _trend(filters, days, grain, tuple(keys or ALL_KEYS), local_today(now))
+    keys = tuple(keys or ALL_KEYS)
+    days = _days(
+        filters, filters.date_from, filters.date_to, from_scratch=from_scratch, histograms=needs_histograms(keys)
+    )
+    return _trend(filters, days, grain, keys, local_today(now))
 
 
 def trend_from_scratch(filters: MetricsFilters, **kwargs) -> list[TrendPoint]:
@@ -248,10 +272,16 @@ def overview(
     from_scratch: bool = False,
 ) -> tuple[Metrics, list[TrendPoint]]:
     """`metrics` and `trend` from one read of the days (what the dashboard and GET /api/v1/metrics show)."""
-    days, source = _days(filters, filters.previous_period.date_from, filters.date_to, from_scratch=from_scratch)
+    days = _days(
+        filters,
+        filters.previous_period.date_from,
+        filters.date_to,
+        from_scratch=from_scratch,
+        histograms=needs_histograms(trend_keys),
+    )
     today = local_today(now)
     return (
-        _metrics(filters, days, source, today),
+        _metrics(filters, days, today),
         _trend(filters, days, Grain(grain or filters.grain), trend_keys, today),
     )
 
@@ -269,7 +299,12 @@ def _top(per_key: dict[str, Tally], limit: int) -> list[str]:
 
 
 def _keys_from_rollups(
-    filters: MetricsFilters, by: Dimension, limit: int, cutoff: dt.date, series: tuple[str, dict, int | None]
+    filters: MetricsFilters,
+    by: Dimension,
+    limit: int,
+    cutoff: dt.date,
+    series: tuple[str, dict, int | None],
+    histograms: bool,
 ) -> dict[str, Tally]:
     """The busiest `limit` keys first by volume alone (a light read), then their full sums and histograms."""
     period = filters.period
@@ -281,7 +316,8 @@ def _keys_from_rollups(
     if not top:
         return {}
     sums = rollups.read_keys(dimension, period.date_from, period.date_to, fcr_until=cutoff, keys=top)
-    rollups.read_histograms(dimension, top, period.date_from, period.date_to, sums)
+    if histograms:
+        rollups.read_histograms(dimension, top, period.date_from, period.date_to, sums)
     return {row_key(k): sums[k] for k in top}
 
 
@@ -345,7 +381,7 @@ def breakdown(
     if series is None:
         per_key = _keys_from_scratch(filters, by, limit, cutoff)
     else:
-        per_key = _keys_from_rollups(filters, by, limit, cutoff, series)
+        per_key = _keys_from_rollups(filters, by, limit, cutoff, series, needs_histograms(keys))
     order = list(per_key)
     if "backlog" in keys:
         open_now = scratch.backlog(where(filters), by=by, keys=order)

@@ -20,6 +20,8 @@ COUNTERS: tuple[str, ...] = (
     # tickets by solved_at
     "solved",
     "res_seconds",  # Σ (solved_at − created_at) in whole seconds
+    "res_minutes",  # Σ and Σ² of the same in whole minutes: the spread of the mean, without the histogram
+    "res_minute_squares",
     "res_48h",
     "reopened",
     "escalated",
@@ -28,6 +30,8 @@ COUNTERS: tuple[str, ...] = (
     # tickets by first_response_at
     "frt_n",
     "frt_seconds",
+    "frt_minutes",
+    "frt_minute_squares",
     # SLA clocks by stopped_at (fulfilled or breached; cancelled never count)
     "fr_n",
     "fr_met",
@@ -129,11 +133,11 @@ PERCENT = {
     "response_rate": ("answered", "sent"),
 }
 COUNTS = {"tickets_created": "created", "tickets_solved": "solved", "complaints": "complaints"}
-HOURS = {  # mean hours: (n counter, Σ seconds counter, histogram)
-    "resolution_time": ("solved", "res_seconds", "res_hist"),
-    "first_response_time": ("frt_n", "frt_seconds", "frt_hist"),
+HOURS = {  # mean hours: (n counter, Σ seconds, Σ minutes, Σ minutes²)
+    "resolution_time": ("solved", "res_seconds", "res_minutes", "res_minute_squares"),
+    "first_response_time": ("frt_n", "frt_seconds", "frt_minutes", "frt_minute_squares"),
 }
-QUANTILES = {  # key: (histogram, q)
+QUANTILES = {  # key: (histogram, q): the only figures that need the histograms
     "resolution_time_median": ("res_hist", Fraction(1, 2)),
     "resolution_time_p90": ("res_hist", Fraction(9, 10)),
     "first_response_time_median": ("frt_hist", Fraction(1, 2)),
@@ -152,14 +156,13 @@ def _proportion(t: Tally, key: str) -> tuple[int, int]:
 
 
 def _hours_stats(t: Tally, key: str) -> tuple[int, float | None, float | None]:
-    """n, mean hours (exact, from seconds) and the variance in hours² (from the whole-minute histogram)."""
-    n_name, seconds_name, hist_name = HOURS[key]
+    """n, mean hours (exact, from seconds) and the variance in hours² (from the whole minutes' Σ and Σ²)."""
+    n_name, seconds_name, minutes_name, squares_name = HOURS[key]
     n = t.c[n_name]
     if not n:
         return 0, None, None
     mean = t.c[seconds_name] / n / 3600.0
-    hn, hsum, hsquares = formulas.histogram_moments(getattr(t, hist_name))
-    _, variance_minutes = formulas.mean_and_variance(hn, hsum, hsquares)
+    _, variance_minutes = formulas.mean_and_variance(n, t.c[minutes_name], t.c[squares_name])
     return n, mean, None if variance_minutes is None else variance_minutes / 3600.0
 
 
