@@ -16,10 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import BIN, ENV, REQUESTS, ROOT, heartdesk, wait_for  # noqa: E402
+from run import clients as bench_clients  # noqa: E402
 from tickets import shell  # noqa: E402
 
 BLOCK = 10
@@ -72,20 +71,7 @@ def main(base: Path) -> None:
     try:
         clients = {}
         for side, (_, port) in sides.items():
-            web = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
-            login = web.get("/accounts/login/")
-            web.post(
-                "/accounts/login/",
-                data={
-                    "username": "bench",
-                    "password": "bench-password-123",
-                    "csrfmiddlewaretoken": login.cookies["csrftoken"],
-                },
-            )
-            api = httpx.Client(
-                base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}, timeout=60
-            )
-            clients[side] = (web, api)
+            clients[side] = bench_clients(port, token)
         rows = {
             "ticket page": lambda side, i: clients[side][0].get(f"/tickets/{tickets[i]}/"),
             "API create ticket": lambda side, i: clients[side][1].post(

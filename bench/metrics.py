@@ -18,10 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ENV, PORT, ROOT, heartdesk, measure, start_server, write_block  # noqa: E402
+from run import ENV, PORT, ROOT, clients, heartdesk, measure, start_server, write_block  # noqa: E402
 
 RESPONSES = int(os.environ.get("BENCH_RESPONSES", 250_000))
 TARGET_MS = 200
@@ -74,19 +72,7 @@ def main() -> None:
     bearer = token()
     server = start_server()
     try:
-        api = httpx.Client(
-            base_url=f"http://127.0.0.1:{PORT}", headers={"Authorization": f"Bearer {bearer}"}, timeout=60
-        )
-        web = httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60)
-        login = web.get("/accounts/login/")
-        web.post(
-            "/accounts/login/",
-            data={
-                "username": "bench",
-                "password": "bench-password-123",
-                "csrfmiddlewaretoken": login.cookies["csrftoken"],
-            },
-        )
+        web, api = clients(PORT, bearer)
         agent_id = next((u["id"] for u in api.get("/api/v1/users").json() if u["username"] == "agent01"), None)
         results = [
             measure(ROWS[0], lambda: api.get("/api/v1/metrics")),

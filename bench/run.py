@@ -72,6 +72,22 @@ def start_server() -> subprocess.Popen:
     return server
 
 
+def clients(port: int, token: str) -> tuple[httpx.Client, httpx.Client]:
+    """(a browser session logged in as the bench user, an API client with its bearer token) for the server on port."""
+    web = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+    login = web.get("/accounts/login/")
+    web.post(
+        "/accounts/login/",
+        data={
+            "username": "bench",
+            "password": "bench-password-123",
+            "csrfmiddlewaretoken": login.cookies["csrftoken"],
+        },
+    )
+    api = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    return web, api
+
+
 def measure(name, call, n=REQUESTS):
     for _ in range(10):
         call()  # warm up
@@ -95,17 +111,7 @@ def main() -> None:
     token = prepare()
     server = start_server()
     try:
-        api = httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers={"Authorization": f"Bearer {token}"})
-        web = httpx.Client(base_url=f"http://127.0.0.1:{PORT}")
-        login = web.get("/accounts/login/")
-        web.post(
-            "/accounts/login/",
-            data={
-                "username": "bench",
-                "password": "bench-password-123",
-                "csrfmiddlewaretoken": login.cookies["csrftoken"],
-            },
-        )
+        web, api = clients(PORT, token)
         rng = random.Random(7)
         ids = [c["id"] for c in api.get("/api/v1/contacts", params={"page_size": 200}).json()["results"]]
         prefixes = ["ann", "müll", "smith", "kim", "o'b", "weber", "zoe", "hans", "costa", "ta"]

@@ -16,10 +16,20 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BIN, ENV, PORT, REQUESTS, ROOT, heartdesk, measure, start_server, wait_for, write_block  # noqa: E402
+from run import (  # noqa: E402
+    BIN,
+    ENV,
+    PORT,
+    REQUESTS,
+    ROOT,
+    clients,
+    heartdesk,
+    measure,
+    start_server,
+    wait_for,
+    write_block,
+)
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", 1_000_000))
 MAIL = int(os.environ.get("BENCH_MAIL", 2_000))
@@ -60,19 +70,7 @@ def pages(token: str, only: list[str] | None = None) -> list[dict]:
     )
     server = start_server()
     try:
-        api = httpx.Client(
-            base_url=f"http://127.0.0.1:{PORT}", headers={"Authorization": f"Bearer {token}"}, timeout=60
-        )
-        web = httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60)
-        login = web.get("/accounts/login/")
-        web.post(
-            "/accounts/login/",
-            data={
-                "username": "bench",
-                "password": "bench-password-123",
-                "csrfmiddlewaretoken": login.cookies["csrftoken"],
-            },
-        )
+        web, api = clients(PORT, token)
         rng = random.Random(7)
         tickets, contacts = sample["tickets"], sample["contacts"]
         counter = iter(range(10**9))
