@@ -65,8 +65,9 @@ class DailyFigures(models.Model):
     """The additive counts of one local day (settings.TIME_ZONE) for everything, or for one value of one dimension.
 
     `dimension` is "all" (key ""), a `types.Dimension` value with `key` the value as text ("" = none: no team,
-    no agent…), or a pair of `scratch.PAIRS` keyed "team:agent". A day's rows are only ever rebuilt whole from the facts (`rollups.recompute_days`), so they are
-    exactly what counting the tickets, clocks and responses of that day gives; `DirtyDay` says which need it.
+    no agent…), or a pair of `scratch.PAIRS` keyed "team:agent". A day's rows are only ever rebuilt whole from the
+    facts (`rollups.recompute_days`), so they are exactly what counting the tickets, clocks and responses of that
+    day gives; `DirtyDay` says which need it.
     The columns are `tally.COUNTERS`; the histograms map whole minutes to tickets.
     """
 

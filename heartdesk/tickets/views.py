@@ -107,7 +107,9 @@ def _queue_page(request, params: QueryDict, save_form=None):
     filters, problems = _filters(params)
     cursor = params.get("cursor") or None
     try:
-        page = selectors.ticket_page(filters=filters, user=request.user, cursor=cursor, size=PAGE_SIZE)
+        page = selectors.ticket_page(
+            filters=filters, user=request.user, cursor=cursor, size=PAGE_SIZE, rows=selectors.queue_rows()
+        )
     except DomainError as exc:
         problems.append(exc.message)
         page = None
