@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import ENV, PORT, ROOT, clients, heartdesk, measure, start_server, write_block  # noqa: E402
 
 RESPONSES = int(os.environ.get("BENCH_RESPONSES", 250_000))
-TARGET_MS = 200
+TARGET_MS = 200  # the issue's target: the dashboard's KPIs for a 90-day window; the other rows are for reference
+TARGETED = {"API metrics, 90 days", "API metrics, 90 days, one team", "API metrics, 90 days, one agent"}
 ROWS = [
     "API metrics, 90 days",
     "API metrics, 90 days, one team",
@@ -43,7 +44,7 @@ slow = selectors.metrics_from_scratch(f); t2 = time.perf_counter()
 diff = [k for k in fast.figures if fast.figures[k] != slow.figures[k]]
 team = Team.objects.filter(name='Bench first line').values_list('id', flat=True).first()
 print(json.dumps({"rollups_s": t1 - t0, "scratch_s": t2 - t1, "differ": diff, "team": team,
-                  "responses": fast.figures["csat"].n, "solved": fast.figures["tickets_solved"].value}))
+                  "responses": fast.figures["csat"].n, "solved": fast.figures["tickets_solved"].n}))
 """
 
 
@@ -100,8 +101,8 @@ def _days_ago(days: int) -> str:
 def write_report(results, rebuild_s: float | None, check: dict) -> None:
     vendor = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
     lines = [
-        f"| {r['name']} | {r['median']:.1f} | {r['p95']:.1f} | {TARGET_MS} | "
-        f"{'yes' if r['p95'] <= TARGET_MS else 'NO'} |"
+        f"| {r['name']} | {r['median']:.1f} | {r['p95']:.1f} | "
+        + (f"{TARGET_MS} | {'yes' if r['p95'] <= TARGET_MS else 'NO'} |" if r["name"] in TARGETED else "– | – |")
         for r in results
     ]
     table = "\n".join(["| what | median ms | p95 ms | target p95 ms | met |", "|---|---|---|---|---|", *lines])
