@@ -7,9 +7,7 @@ from pydantic import Field
 
 from heartdesk.accounts import policy
 from heartdesk.reporting import selectors, targets
-from heartdesk.reporting.catalogue import KPIS
 from heartdesk.reporting.filters import MetricsFilters
-from heartdesk.reporting.models import KpiTarget
 from heartdesk.reporting.types import Dimension, Figure, Period
 
 router = Router(tags=["metrics"])
@@ -96,27 +94,6 @@ def _figures(figures: dict[str, Figure]) -> list[dict]:
     return [f.as_dict() for f in figures.values()]
 
 
-def _targets() -> list[dict]:
-    stored = {t.key: t for t in KpiTarget.objects.all()}
-    out = []
-    for kpi in KPIS:
-        row = stored.get(kpi.key)
-        out.append(
-            {
-                "key": kpi.key,
-                "label": kpi.label,
-                "unit": kpi.unit,
-                "better": kpi.better.value,
-                "default": kpi.target,
-                "value": row.value if row else kpi.target,
-                "custom": row is not None,
-                "updated_at": row.updated_at if row else None,
-                "updated_by_id": row.updated_by_id if row else None,
-            }
-        )
-    return out
-
-
 # --- Endpoints ----------------------------------------------------------------------------------------------
 
 
@@ -151,14 +128,14 @@ def get_breakdown(request, filters: Query[MetricsFilters], params: Query[Breakdo
 def list_targets(request):
     """Every KPI's target: this installation's where set, else the guides' default (None: no target)."""
     policy.require(request.user, policy.METRICS_VIEW)
-    return _targets()
+    return targets.target_rows()
 
 
 @router.put("/metrics/targets/{key}", response=TargetOut)
 def put_target(request, key: str, payload: TargetIn):
     """Set this installation's target for one KPI (a % between 0 and 100, NPS between -100 and 100…)."""
     targets.kpi_target_set(key=key, value=payload.value, actor=request.user)
-    return next(t for t in _targets() if t["key"] == key)
+    return next(t for t in targets.target_rows() if t["key"] == key)
 
 
 @router.delete("/metrics/targets/{key}", response={204: None})

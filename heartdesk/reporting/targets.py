@@ -77,3 +77,49 @@ def kpi_target_reset(*, key: str, actor) -> None:
     policy.require(actor, policy.METRICS_MANAGE)
     _definition(key)
     KpiTarget.objects.filter(key=key).delete()
+
+
+@transaction.atomic
+def kpi_targets_save(*, values: dict[str, float | None], actor) -> int:
+    """Set many targets at once, all or nothing (None: back to the default); returns how many changed.
+
+    Raises Invalid naming every refused KPI key, and then nothing is saved."""
+    policy.require(actor, policy.METRICS_MANAGE)
+    current = current_targets()
+    errors: dict[str, list[str]] = {}
+    changed = 0
+    for key, value in values.items():
+        if value is None:
+            if current.get(key) != _definition(key).target:
+                kpi_target_reset(key=key, actor=actor)
+                changed += 1
+        elif value != current.get(key):
+            try:
+                kpi_target_set(key=key, value=value, actor=actor)
+            except Invalid as exc:
+                errors[key] = [exc.message]
+                continue
+            changed += 1
+    if errors:
+        transaction.set_rollback(True)
+        raise Invalid("Some targets were refused; nothing was saved.", field=next(iter(errors)), errors=errors)
+    return changed
+
+
+def target_rows() -> list[dict]:
+    """Each KPI with its default, the target in force and who set it (the API and the targets page). One query."""
+    stored = {t.key: t for t in KpiTarget.objects.all()}
+    return [
+        {
+            "key": kpi.key,
+            "label": kpi.label,
+            "unit": kpi.unit,
+            "better": kpi.better.value,
+            "default": kpi.target,
+            "value": stored[kpi.key].value if kpi.key in stored else kpi.target,
+            "custom": kpi.key in stored,
+            "updated_at": stored[kpi.key].updated_at if kpi.key in stored else None,
+            "updated_by_id": stored[kpi.key].updated_by_id if kpi.key in stored else None,
+        }
+        for kpi in KPIS
+    ]

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from pydantic import ValidationError as SchemaError
@@ -409,42 +408,29 @@ class TargetsForm(forms.Form):
 
 @permission_required(policy.METRICS_MANAGE)
 def targets_page(request):
-    current = dict(targets.current_targets())
-    form = TargetsForm(request.POST or None, current=current)
+    rows = targets.target_rows()
+    form = TargetsForm(request.POST or None, current={r["key"]: r["value"] for r in rows})
     status = 200
     if request.method == "POST":
-        changed = 0
         if form.is_valid():
-            # All or nothing: a target the service refuses rolls back the others saved in this post.
-            with transaction.atomic():
-                for kpi in KPIS:
-                    name = _field(kpi.key)
-                    value = form.cleaned_data[name]
-                    try:
-                        if value is None:
-                            if current.get(kpi.key) != kpi.target:
-                                targets.kpi_target_reset(key=kpi.key, actor=request.user)
-                                changed += 1
-                        elif value != current.get(kpi.key):
-                            targets.kpi_target_set(key=kpi.key, value=value, actor=request.user)
-                            changed += 1
-                    except DomainError as exc:
-                        messages_ = [m for ms in exc.errors.values() for m in ms] or [exc.message]
-                        form.add_error(name, messages_[0])
-                if form.errors:
-                    transaction.set_rollback(True)
-        if form.is_valid():
-            messages.success(request, f"{changed} target{'s' if changed != 1 else ''} saved.")
-            return redirect("reporting:targets")
+            values = {kpi.key: form.cleaned_data[_field(kpi.key)] for kpi in KPIS}
+            try:
+                changed = targets.kpi_targets_save(values=values, actor=request.user)
+            except DomainError as exc:
+                for key, errors in exc.errors.items():
+                    form.add_error(_field(key) if key in BY_KEY else None, errors[0])
+            else:
+                messages.success(request, f"{changed} target{'s' if changed != 1 else ''} saved.")
+                return redirect("reporting:targets")
         status = 422
-    rows = [
+    shown = [
         {
-            "kpi": kpi,
-            "field": form[_field(kpi.key)],
-            "default": board.number(kpi.target, kpi.unit) if kpi.target is not None else "none",
-            "current": board.number(current.get(kpi.key), kpi.unit) if current.get(kpi.key) is not None else "none",
-            "overridden": current.get(kpi.key) != kpi.target,
+            "kpi": BY_KEY[row["key"]],
+            "field": form[_field(row["key"])],
+            "default": board.number(row["default"], row["unit"]) if row["default"] is not None else "none",
+            "current": board.number(row["value"], row["unit"]) if row["value"] is not None else "none",
+            "overridden": row["value"] != row["default"],
         }
-        for kpi in KPIS
+        for row in rows
     ]
-    return render(request, "reporting/targets.html", {"form": form, "rows": rows}, status=status)
+    return render(request, "reporting/targets.html", {"form": form, "rows": shown}, status=status)
