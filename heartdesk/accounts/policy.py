@@ -83,6 +83,13 @@ def can_manage_token(user, token) -> bool:
     return token.user_id == user.pk or can(user, TOKENS_MANAGE_ALL)
 
 
+def can_view_reports(user) -> bool:
+    """Whether `user` may open manager reports at all: the metrics roles, and any team's manager."""
+    if can(user, METRICS_VIEW):
+        return True
+    return bool(user and user.is_authenticated and user.managed_teams.exists())
+
+
 def can_view_report(user, team) -> bool:
     """Who may see the metrics may see every manager report; a team's manager may also see that team's reports
     (the ones emailed to them), whatever their role."""

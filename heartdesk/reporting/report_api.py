@@ -8,12 +8,8 @@ team 404, a bad date 422, a role without metrics: view 403.
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from ninja import Router, Schema
 
-from heartdesk.accounts import policy
-from heartdesk.accounts.models import Team
 from heartdesk.reporting import report_exports, reports
 
 router = Router(tags=["reports"])
@@ -101,14 +97,7 @@ class ReportOut(Schema):
 
 
 def _report(request, kind: str, period_start: str, team: int | None) -> reports.Report:
-    user = request.user
-    if not policy.can(user, policy.METRICS_VIEW) and not Team.objects.filter(manager=user).exists():
-        policy.require(user, policy.METRICS_VIEW)
-    scope = reports.team_for(team)
-    period = reports.period_for(kind, period_start)
-    if not policy.can_view_report(user, scope):
-        raise PermissionDenied("Your role does not allow metrics: view.")
-    return reports.build_report(kind=period.kind, period_start=period.start, team=scope)
+    return reports.report_for(user=request.user, kind=kind, period_start=period_start, team=team)
 
 
 @router.get("/reports/{kind}/{period_start}", response=ReportOut, summary="A weekly or monthly manager report")
@@ -118,15 +107,9 @@ def get_report(request, kind: str, period_start: str, team: int | None = None):
 
 @router.get("/reports/{kind}/{period_start}/report.csv", response={200: None}, summary="The report as CSV")
 def get_report_csv(request, kind: str, period_start: str, team: int | None = None):
-    built = _report(request, kind, period_start, team)
-    response = HttpResponse(report_exports.to_csv(built), content_type=report_exports.CSV_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{report_exports.filename(built, "csv")}"'
-    return response
+    return report_exports.download(_report(request, kind, period_start, team), "csv")
 
 
 @router.get("/reports/{kind}/{period_start}/report.xlsx", response={200: None}, summary="The report as XLSX")
 def get_report_xlsx(request, kind: str, period_start: str, team: int | None = None):
-    built = _report(request, kind, period_start, team)
-    response = HttpResponse(report_exports.to_xlsx(built), content_type=report_exports.XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{report_exports.filename(built, "xlsx")}"'
-    return response
+    return report_exports.download(_report(request, kind, period_start, team), "xlsx")

@@ -10,6 +10,7 @@ import csv
 import io
 
 import xlsxwriter
+from django.http import HttpResponse
 
 from heartdesk.customers.exporting import safe_cell
 from heartdesk.reporting.catalogue import BY_KEY
@@ -207,3 +208,13 @@ def to_xlsx(report: Report) -> bytes:
         ws.write_number(i, col + 1, count)
     book.close()
     return buffer.getvalue()
+
+
+def download(report: Report, extension: str) -> HttpResponse:
+    """The report as an attachment, "csv" or "xlsx" (the page's and the API's download links)."""
+    if extension == "csv":
+        response = HttpResponse(to_csv(report), content_type=CSV_TYPE)
+    else:
+        response = HttpResponse(to_xlsx(report), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename(report, extension)}"'
+    return response

@@ -5,8 +5,7 @@ date that is not a period's first day (or a period not over yet) a 400 naming th
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 
 from heartdesk.accounts import policy
@@ -26,7 +25,7 @@ def _visible_teams(user):
 
 def _refuse_outsiders(user) -> None:
     """Before reading the address: someone who may see no report at all learns nothing about it."""
-    if not policy.can(user, policy.METRICS_VIEW) and not Team.objects.filter(manager=user).exists():
+    if not policy.can_view_reports(user):
         policy.require(user, policy.METRICS_VIEW)
 
 
@@ -36,15 +35,10 @@ def _bad_request(request, message: str):
 
 def _report(request, kind: str, start: str) -> reports.Report:
     """Raises Http404, DomainError (400) or PermissionDenied."""
-    _refuse_outsiders(request.user)
     try:
-        team = reports.team_for(request.GET.get("team"))
-        period = reports.period_for(kind, start)
+        return reports.report_for(user=request.user, kind=kind, period_start=start, team=request.GET.get("team"))
     except NotFound as exc:
         raise Http404(exc.message) from None
-    if not policy.can_view_report(request.user, team):
-        raise PermissionDenied("Your role does not allow metrics: view.")
-    return reports.build_report(kind=period.kind, period_start=period.start, team=team)
 
 
 @login_required
@@ -93,12 +87,7 @@ def _download(request, kind: str, start: str, extension: str):
         built = _report(request, kind, start)
     except DomainError as exc:
         return _bad_request(request, exc.message)
-    if extension == "csv":
-        response = HttpResponse(report_exports.to_csv(built), content_type=report_exports.CSV_TYPE)
-    else:
-        response = HttpResponse(report_exports.to_xlsx(built), content_type=report_exports.XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{report_exports.filename(built, extension)}"'
-    return response
+    return report_exports.download(built, extension)
 
 
 @login_required

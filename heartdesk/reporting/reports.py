@@ -13,10 +13,12 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team
 from heartdesk.core.errors import Invalid, NotFound
 from heartdesk.reporting.catalogue import BY_KEY, Kind
@@ -543,3 +545,16 @@ def figure_text(figure: Figure | None) -> str:
     if figure.low is not None and figure.high is not None:
         return f"{text} (n {figure.n}, {_number(figure.low, '')}–{_number(figure.high, '')})"
     return f"{text} (n {figure.n})"
+
+
+def report_for(*, user, kind: str, period_start, team=None) -> Report:
+    """The report `user` asked for, checked (the pages and the API both read through here): PermissionDenied first
+    for someone who may see no report (so the address tells them nothing), NotFound for an unknown kind or team,
+    Invalid for a date that does not start a finished period, PermissionDenied for another team's report."""
+    if not policy.can_view_reports(user):
+        policy.require(user, policy.METRICS_VIEW)
+    scope = team_for(team)
+    period = period_for(kind, period_start)
+    if not policy.can_view_report(user, scope):
+        raise PermissionDenied("Your role does not allow metrics: view.")
+    return build_report(kind=period.kind, period_start=period.start, team=scope)
