@@ -5,27 +5,21 @@ the default is the 90 days ending today. The previous period is the same number 
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from typing import ClassVar
 
-from django.conf import settings
-from django.utils import timezone
-from ninja import Schema
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
+from heartdesk.core.periods import DayPeriod
 from heartdesk.reporting.types import Dimension, Grain, Period
 from heartdesk.tickets.choices import Channel, Priority
 
 DEFAULT_DAYS = 90
-MAX_DAYS = 3 * 366
 
 
-def today() -> dt.date:
-    return timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+class MetricsFilters(DayPeriod):
+    DEFAULT_DAYS: ClassVar[int] = DEFAULT_DAYS
 
-
-class MetricsFilters(Schema):
     date_from: dt.date | None = Field(None, description="First day of the period (default: 89 days before date_to).")
-    date_to: dt.date | None = Field(None, description="Last day of the period, inclusive (default: today).")
     agent: int | None = Field(None, description="Staff user id: the ticket's assignee, the response's agent.")
     team: int | None = Field(None, description="Team id.")
     channel: Channel | None = None
@@ -34,27 +28,6 @@ class MetricsFilters(Schema):
     tier: int | None = Field(None, description="Tier id (the organization's, else the requester's).")
     organization: int | None = Field(None, description="Organization id.")
     grain: Grain = Field(Grain.WEEK, description="Periods of the trend: day, week, month or quarter.")
-
-    @field_validator("date_to")
-    @classmethod
-    def _after_start(cls, value, info):
-        start = info.data.get("date_from")
-        if value and start:
-            if start > value:
-                raise ValueError("date_to is before date_from")
-            if (value - start).days >= MAX_DAYS:
-                raise ValueError(f"the period is longer than {MAX_DAYS} days")
-        return value
-
-    @model_validator(mode="after")
-    def _default_period(self):
-        if self.date_to is None:
-            self.date_to = max(today(), self.date_from or today())
-        if self.date_from is None:
-            self.date_from = self.date_to - dt.timedelta(days=DEFAULT_DAYS - 1)
-        if (self.date_to - self.date_from).days >= MAX_DAYS:
-            raise ValueError(f"the period is longer than {MAX_DAYS} days")
-        return self
 
     @property
     def period(self) -> Period:
@@ -73,11 +46,3 @@ class MetricsFilters(Schema):
             if value not in (None, ""):
                 out[dim] = str(value.value if hasattr(value, "value") else value)
         return out
-
-    def bounds(self, period: Period | None = None) -> tuple[dt.datetime, dt.datetime]:
-        """[start, end) as aware datetimes at local midnight."""
-        period = period or self.period
-        zone = ZoneInfo(settings.TIME_ZONE)
-        start = dt.datetime.combine(period.date_from, dt.time(), tzinfo=zone)
-        end = dt.datetime.combine(period.date_to + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-        return start, end

@@ -21,6 +21,7 @@ from django.utils import timezone
 from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team
 from heartdesk.core.errors import Invalid, NotFound
+from heartdesk.core.periods import local_today
 from heartdesk.reporting.catalogue import BY_KEY, Kind
 from heartdesk.reporting.choices import ReportKind
 from heartdesk.reporting.filters import MetricsFilters
@@ -129,10 +130,6 @@ def month_of(day: dt.date) -> ReportPeriod:
 
 def period_containing(kind: str, day: dt.date) -> ReportPeriod:
     return week_of(day) if kind == ReportKind.WEEKLY else month_of(day)
-
-
-def local_today(now: dt.datetime | None = None) -> dt.date:
-    return (now or timezone.now()).astimezone(ZoneInfo(settings.TIME_ZONE)).date()
 
 
 def last_complete(kind: str, *, now: dt.datetime | None = None) -> ReportPeriod:

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 
+from heartdesk.core.periods import day_bounds
 from heartdesk.customers.choices import CustomerStatus
 from heartdesk.customers.models import Organization
 from heartdesk.reporting.tally import Tally
@@ -53,15 +54,6 @@ CLOCK_COUNTERS = {
 
 def zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
-
-
-def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[local midnight starting `first`, local midnight ending `last`)."""
-    tz = zone()
-    return (
-        dt.datetime.combine(first, dt.time(), tzinfo=tz),
-        dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz),
-    )
 
 
 def local_day(moment: dt.datetime, tz: ZoneInfo | None = None) -> dt.date:

@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone
 
+from heartdesk.core.periods import local_today
 from heartdesk.reporting import rollups, scratch
 from heartdesk.reporting.catalogue import KPIS
 from heartdesk.reporting.filters import MetricsFilters
@@ -48,10 +48,6 @@ DayTallies = dict[dt.date, Tally]
 
 
 # --- Helpers --------------------------------------------------------------------------------------------------
-
-
-def local_today(now: dt.datetime | None = None) -> dt.date:
-    return scratch.local_day(now or timezone.now())
 
 
 def fcr_cutoff(today: dt.date) -> dt.date:

@@ -19,11 +19,12 @@ from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team, User
 from heartdesk.core.decorators import permission_required
 from heartdesk.core.errors import DomainError
+from heartdesk.core.periods import local_today as today
 from heartdesk.customers.models import Organization, Segment, Tier
 from heartdesk.reporting import dashboard as board
 from heartdesk.reporting import selectors, targets
 from heartdesk.reporting.catalogue import BY_KEY, CSAT_BANDS, KPIS
-from heartdesk.reporting.filters import MetricsFilters, today
+from heartdesk.reporting.filters import MetricsFilters
 from heartdesk.reporting.types import Dimension, Grain
 from heartdesk.surveys.filters import ResultFilters
 from heartdesk.surveys.selectors import theme_counts

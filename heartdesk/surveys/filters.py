@@ -5,19 +5,16 @@ The period is whole days in settings.TIME_ZONE, `date_from` to `date_to` inclusi
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
-from zoneinfo import ZoneInfo
+from typing import ClassVar, Literal
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from ninja import Schema
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
+from heartdesk.core.periods import DayPeriod
 from heartdesk.tickets.choices import Channel
 
 DEFAULT_DAYS = 30
-MAX_DAYS = 3 * 366
 
 
 class GroupBy(StrEnum):
@@ -44,13 +41,10 @@ GROUP_LABELS = {
 SENTIMENTS = ("negative", "neutral", "positive")
 
 
-def _today() -> dt.date:
-    return timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+class ResultFilters(DayPeriod):
+    DEFAULT_DAYS: ClassVar[int] = DEFAULT_DAYS
 
-
-class ResultFilters(Schema):
     date_from: dt.date | None = Field(None, description="First day of the period (default: 29 days before date_to).")
-    date_to: dt.date | None = Field(None, description="Last day of the period, inclusive (default: today).")
     survey: int | None = Field(None, description="Survey id.")
     agent: int | None = Field(None, description="Staff user id of the ticket's agent.")
     team: int | None = Field(None, description="Team id.")
@@ -63,45 +57,6 @@ class ResultFilters(Schema):
     sentiment: Literal["negative", "neutral", "positive"] | None = Field(
         None, description="Comments, responses and export only."
     )
-
-    @field_validator("date_to")
-    @classmethod
-    def _after_start(cls, value, info):
-        start = info.data.get("date_from")
-        if value and start:
-            if start > value:
-                raise ValueError("date_to is before date_from")
-            if (value - start).days > MAX_DAYS:
-                raise ValueError(f"the period is longer than {MAX_DAYS} days")
-        return value
-
-    @model_validator(mode="after")
-    def _default_period(self):
-        if self.date_to is None:
-            self.date_to = max(_today(), self.date_from or _today())
-        if self.date_from is None:
-            self.date_from = self.date_to - dt.timedelta(days=DEFAULT_DAYS - 1)
-        return self
-
-    # --- the period ------------------------------------------------------------------------------------------
-
-    @property
-    def days(self) -> int:
-        return (self.date_to - self.date_from).days + 1
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """[start, end) as aware datetimes at local midnight."""
-        zone = ZoneInfo(settings.TIME_ZONE)
-        start = dt.datetime.combine(self.date_from, dt.time(), tzinfo=zone)
-        end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-        return start, end
-
-    def previous_bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """The period of the same length just before this one (for theme trends)."""
-        start, _ = self.bounds()
-        zone = ZoneInfo(settings.TIME_ZONE)
-        prev_start = dt.datetime.combine(self.date_from - dt.timedelta(days=self.days), dt.time(), tzinfo=zone)
-        return prev_start, start
 
     # --- applying ----------------------------------------------------------------------------------------------
 

@@ -212,7 +212,7 @@ def test_the_good_filters_still_apply_beside_a_bad_one(desk):
 
 
 def test_a_period_preset_ends_today_and_wins_over_the_dates(web):
-    from heartdesk.reporting.filters import today
+    from heartdesk.core.periods import local_today as today
 
     filters, errors, preset = parse_filters({"days": "30", **WEEK})
     assert not errors and preset == 30
