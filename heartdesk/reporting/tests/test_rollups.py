@@ -257,7 +257,7 @@ def test_rebuild_metrics_rebuilds_every_day_from_scratch(world):
     rollups.refresh_dirty()
     before = sorted(DailyFigures.objects.values_list("day", "dimension", "key", "created", "solved", "res_hist"))
     DailyFigures.objects.all().delete()
-    call_command("rebuild_metrics", stdout=io.StringIO())
+    call_command("rebuild-metrics", stdout=io.StringIO())
     after = sorted(DailyFigures.objects.values_list("day", "dimension", "key", "created", "solved", "res_hist"))
     assert after == before and after
     out = io.StringIO()
