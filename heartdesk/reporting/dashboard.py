@@ -11,6 +11,7 @@ from django.db.models import Count, IntegerField, Q, Value
 from django.utils import timezone
 
 from heartdesk.customers.models import Organization
+from heartdesk.reporting import scratch, selectors
 from heartdesk.reporting.catalogue import BY_KEY, CSAT_BANDS, Better
 from heartdesk.reporting.filters import MetricsFilters
 from heartdesk.reporting.types import Figure, Status
@@ -41,43 +42,6 @@ class AtRisk:
         return self.poor_answers + self.open_follow_ups + self.breached_tickets
 
 
-def _response_dims(filters: MetricsFilters, prefix: str = "") -> Q:
-    """The filter's dimensions on survey responses (which carry copies of them), optionally through a relation."""
-    q = Q()
-    for field in ("agent", "team", "segment", "tier", "organization"):
-        value = getattr(filters, field)
-        if value is not None:
-            q &= Q(**{f"{prefix}{field}_id": value})
-    if filters.channel:
-        q &= Q(**{f"{prefix}channel": filters.channel})
-    if filters.priority:
-        q &= Q(**{f"{prefix}ticket__priority": filters.priority})
-    return q
-
-
-def _ticket_dims(filters: MetricsFilters) -> Q:
-    """The same dimensions on tickets: segment is the requester's else the organization's, tier the reverse
-    (reporting.filters documents both)."""
-    q = Q()
-    if filters.agent is not None:
-        q &= Q(assignee_id=filters.agent)
-    if filters.team is not None:
-        q &= Q(team_id=filters.team)
-    if filters.organization is not None:
-        q &= Q(organization_id=filters.organization)
-    if filters.channel:
-        q &= Q(channel=filters.channel)
-    if filters.priority:
-        q &= Q(priority=filters.priority)
-    if filters.segment is not None:
-        q &= Q(requester__segment_id=filters.segment) | Q(
-            requester__segment__isnull=True, organization__segment_id=filters.segment
-        )
-    if filters.tier is not None:
-        q &= Q(organization__tier_id=filters.tier) | Q(organization__tier__isnull=True, requester__tier_id=filters.tier)
-    return q
-
-
 def customers_at_risk(filters: MetricsFilters, *, now: dt.datetime | None = None, limit: int = AT_RISK_LIMIT):
     """The organizations with the most poor signals in the filter's period, worst first.
 
@@ -87,12 +51,17 @@ def customers_at_risk(filters: MetricsFilters, *, now: dt.datetime | None = None
     """
     now = now or timezone.now()
     start, end = filters.bounds()
+    where = selectors.where(filters)  # the engine's own dimension rules (segment, tier…), not a copy
     zero = Value(0, output_field=IntegerField())
     live = Q(organization__deleted_at__isnull=True)
 
     answers = (
         Response.objects.filter(
-            live, POOR_ANSWER, _response_dims(filters), submitted_at__gte=start, submitted_at__lt=end
+            live,
+            POOR_ANSWER,
+            *scratch.matching(scratch.response_dimensions(), where),
+            submitted_at__gte=start,
+            submitted_at__lt=end,
         )
         .values("organization_id")
         .annotate(a=Count("id"), f=zero, o=zero, b=zero)
@@ -102,7 +71,7 @@ def customers_at_risk(filters: MetricsFilters, *, now: dt.datetime | None = None
     follow_ups = (
         FollowUp.objects.filter(
             Q(response__organization__deleted_at__isnull=True),
-            _response_dims(filters, "response__"),
+            *scratch.matching(scratch.response_dimensions("response__"), where),
             state=FollowUpState.OPEN,
             created_at__gte=start,
             created_at__lt=end,
@@ -113,7 +82,13 @@ def customers_at_risk(filters: MetricsFilters, *, now: dt.datetime | None = None
         .order_by()
     )
     breached = (
-        Ticket.objects.filter(live, _ticket_dims(filters), breached=True, created_at__gte=start, created_at__lt=end)
+        Ticket.objects.filter(
+            live,
+            *scratch.matching(scratch.ticket_dimensions(), where),
+            breached=True,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
         .values("organization_id")
         .annotate(a=zero, f=zero, o=zero, b=Count("id"))
         .values_list("organization_id", "a", "f", "o", "b")

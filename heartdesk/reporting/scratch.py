@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.db.models.lookups import Exact
 
 from heartdesk.core.periods import day_bounds
 from heartdesk.customers.choices import CustomerStatus
@@ -107,6 +108,11 @@ def invitation_dimensions() -> dict[Dimension, object]:
 
 def _alias(dim: Dimension) -> str:
     return f"d_{dim.value}"
+
+
+def matching(expressions: dict[Dimension, object], where: dict[Dimension, object]) -> list[Exact]:
+    """`where` as filter lookups on these dimension expressions, for a query that needs no dimension columns."""
+    return [Exact(expressions[d], v) for d, v in where.items()]
 
 
 def _with_dimensions(qs, expressions: dict[Dimension, object], where: dict[Dimension, object]):
