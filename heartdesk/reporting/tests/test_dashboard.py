@@ -352,3 +352,10 @@ def test_a_bad_target_is_refused_beside_its_field_and_nothing_is_saved(web, key,
     assert error and words in error[1], error
     assert f'value="{value}"' in page  # what was typed stays, to correct it
     assert not KpiTarget.objects.exists()  # the good change was rolled back with it
+
+
+def test_every_charted_figure_is_in_the_trend_the_api_returns():
+    from heartdesk.reporting.views import TREND_CHARTS
+
+    charted = {key for *_, keys in TREND_CHARTS for key in keys}
+    assert charted <= set(selectors.TREND_KEYS)
