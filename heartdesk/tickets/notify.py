@@ -5,6 +5,7 @@
 
 import datetime as dt
 
+from heartdesk.core import bulk
 from heartdesk.core.jobs import enqueue_on_commit
 from heartdesk.tickets import policies, quiet
 from heartdesk.tickets.models import Notification, Ticket
@@ -26,31 +27,51 @@ def users(recipients, ticket: Ticket | None, kind: str, text: str, *, now: dt.da
     many([(recipients, ticket, kind, text)], now=now, email=email)
 
 
+def _joined(first: str, more: str, reference: str) -> str:
+    """ "HD-1: Resolution SLA breached" + "HD-1 escalated to Level 2" → "HD-1: Resolution SLA breached; escalated to
+    Level 2": the reference is said once."""
+    if reference and more.startswith(reference):
+        more = more[len(reference) :].lstrip(": ")
+    return f"{first}; {more}"
+
+
 def many(items, *, now: dt.datetime, email: bool = True) -> None:
-    """Several notifications in one insert: items are (recipients, ticket, kind, text); used by batch work."""
+    """Several notifications in one insert: items are (recipients, ticket, kind, text); used by batch work.
+
+    One person hears of one ticket once per call: a breach and the escalation it caused (or two targets breaching
+    together) make one notification of the first item's kind, with the texts joined."""
     if quiet.is_quiet():
         return
-    made = []
+    made: dict[tuple, Notification] = {}
+    opening: dict = {}  # the email time depends only on the ticket's policy: worked out once per policy
     for recipients, ticket, kind, text in items:
-        seen = set()
-        after = _email_after(ticket, now) if email else None
+        after = None
+        if email:
+            policy = ticket.sla_policy_id if ticket else None
+            if policy not in opening:
+                opening[policy] = _email_after(ticket, now)
+            after = opening[policy]
         for user in recipients:
-            if user is None or user.pk in seen or not user.is_active:
+            if user is None or not user.is_active:
                 continue
-            seen.add(user.pk)
-            made.append(
-                Notification(
-                    user=user,
-                    ticket=ticket,
-                    kind=kind,
-                    text=text[:500],
-                    created_at=now,
-                    email_after=after if (email and user.email) else None,
-                )
+            key = (user.pk, ticket.pk if ticket else None)
+            if key in made:
+                note = made[key]
+                if text not in note.text:
+                    note.text = _joined(note.text, text, ticket.reference if ticket else "")[:500]
+                continue
+            made[key] = Notification(
+                user_id=user.pk,
+                ticket_id=key[1],
+                kind=kind,
+                text=text[:500],
+                created_at=now,
+                email_after=after if (email and user.email) else None,
             )
     if not made:
         return
-    Notification.objects.bulk_create(made, batch_size=500)
+    made = list(made.values())
+    bulk.insert(made)
     if email and any(n.email_after for n in made):
         from heartdesk.tickets.tasks import send_due_notifications
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team, User
+from heartdesk.core import bulk
 from heartdesk.core.errors import Conflict, Invalid, NotFound
 from heartdesk.customers.models import Contact, Organization, Tag
 from heartdesk.reporting import rollups
@@ -43,7 +44,6 @@ from heartdesk.tickets.models import (
     Message,
     RootCauseAnalysis,
     Ticket,
-    TicketEvent,
     TicketLink,
 )
 from heartdesk.webhooks.dispatch import emit, wanted
@@ -709,24 +709,33 @@ class RuleEscalation:
     reason: str
 
 
-def tickets_escalate_by_rule(items: list[RuleEscalation], *, now) -> int:
+def tickets_escalate_by_rule(
+    items: list[RuleEscalation], *, now, also: dict | None = None, outbox: list | None = None
+) -> set[int]:
     """The SLA sweep's batch form of `ticket_escalate`: the same rows, events, notifications and webhooks, written
-    with a few bulk statements. Call inside the sweep's transaction with the tickets' clocks claimed."""
+    with a few bulk statements. Call inside the sweep's transaction with the tickets' clocks claimed.
+
+    `also` are more columns to set on the escalated tickets in the same UPDATE (the sweep's SLA flags), so a ticket
+    row is rewritten once, not twice: on PostgreSQL every rewrite adds an entry to each of its indexes. Given
+    an `outbox`, the notifications are added to that list for the caller to send with its own (`notify.many` then
+    tells each person of each ticket once). Returns the ids of the tickets escalated."""
     items = [i for i in items if LEVEL_ORDER.index(i.to_level) > LEVEL_ORDER.index(i.ticket.level)]
     if not items:
-        return 0
-    Escalation.objects.bulk_create(
-        Escalation(
-            ticket=i.ticket,
-            from_level=i.ticket.level,
-            to_level=i.to_level,
-            reason=i.reason,
-            rule=i.rule,
-            created_at=now,
-        )
-        for i in items
+        return set()
+    bulk.insert(
+        [
+            Escalation(
+                ticket=i.ticket,
+                from_level=i.ticket.level,
+                to_level=i.to_level,
+                reason=i.reason,
+                rule=i.rule,
+                created_at=now,
+            )
+            for i in items
+        ]
     )
-    made, notes = [], []
+    made, notes, moved = [], [], []
     for i in items:
         label = f"rule: {i.rule.name}"
         made.append(
@@ -750,6 +759,7 @@ def tickets_escalate_by_rule(items: list[RuleEscalation], *, now) -> int:
                 )
             )
             i.ticket.team = team
+            moved.append(i.ticket.pk)
         i.ticket.level = i.to_level
         text = f"{i.ticket.reference} escalated to {i.ticket.get_level_display()}"
         watchers = [i.ticket.assignee] if i.ticket.assignee_id else []
@@ -765,18 +775,24 @@ def tickets_escalate_by_rule(items: list[RuleEscalation], *, now) -> int:
                     )
                 )
         notes.append((watchers, i.ticket, NotificationKind.ESCALATED, text))
-    TicketEvent.objects.bulk_create(made, batch_size=500)
+    bulk.insert(made)
     groups: dict[tuple, list[int]] = {}
     for i in items:
         groups.setdefault((i.to_level, i.ticket.team_id), []).append(i.ticket.pk)
     for (level, team_id), pks in groups.items():
-        Ticket.objects.filter(pk__in=pks).update(level=level, team_id=team_id, updated_at=now)
-    rollups.mark_tickets_dirty([i.ticket.pk for i in items])  # a bulk update sends no signal
-    notify.many(notes, now=now)
+        Ticket.objects.filter(pk__in=pks).update(level=level, team_id=team_id, updated_at=now, **(also or {}))
+    # A bulk update sends no signal. The level is no KPI dimension: only a new team moves a ticket's facts, and the
+    # escalation itself counts on the solved day ("solved tickets that were ever escalated").
+    rollups.mark_tickets_dirty(moved)
+    rollups.mark_days_dirty(i.ticket.solved_at for i in items)
+    if outbox is None:
+        notify.many(notes, now=now)
+    else:
+        outbox.extend(notes)
     if not quiet.is_quiet() and wanted("ticket.escalated"):
         for i in items:
             on_commit_webhook("ticket.escalated", i.ticket, level=i.to_level, reason=i.reason)
-    return len(items)
+    return {i.ticket.pk for i in items}
 
 
 def ticket_escalate(

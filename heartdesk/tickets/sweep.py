@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from heartdesk.accounts.models import Team, User
+from heartdesk.core import bulk
 from heartdesk.tickets import clocks, events, notify, services
 from heartdesk.tickets.choices import (
     LEVEL_ORDER,
@@ -28,8 +30,8 @@ from heartdesk.tickets.models import (
     EscalationRule,
     SlaClock,
     SlaClockEvent,
+    SlaPolicy,
     Ticket,
-    TicketEvent,
 )
 from heartdesk.webhooks.dispatch import wanted
 
@@ -45,13 +47,50 @@ def _due_ids(field: str, now: dt.datetime, **extra) -> list[int]:
     )
 
 
+# What the sweep reads of a ticket: its rules' and notices' inputs and the webhook payload, not its ~35 columns.
+TICKET_FIELDS = (
+    "subject",
+    "status",
+    "priority",
+    "channel",
+    "type",
+    "level",
+    "requester",
+    "organization",
+    "assignee",
+    "team",
+    "sla_policy",
+    "solved_at",
+    "first_response_due",
+    "next_update_due",
+    "resolution_due",
+)
+CLOCK_FIELDS = ("ticket", "target", "state", "due_at", "at_risk_notified_at", "breached_at", "promised_by")
+
+
 def _lock(ids: list[int], **unclaimed) -> list[SlaClock]:
-    """The batch's clocks still unclaimed, locked for this transaction (rows another sweeper holds are skipped)."""
-    return list(
+    """The batch's clocks still unclaimed, locked for this transaction (rows another sweeper holds are skipped),
+    with their tickets and the few people, teams and policies those refer to (three small reads, not a join)."""
+    batch = list(
         SlaClock.objects.select_for_update(of=("self",), skip_locked=True)
         .filter(pk__in=ids, state=ClockState.RUNNING, **unclaimed)
-        .select_related("ticket__team__manager", "ticket__assignee", "ticket__sla_policy__calendar", "promised_by")
+        .select_related("ticket")
+        .only(*CLOCK_FIELDS, *(f"ticket__{f}" for f in TICKET_FIELDS))
     )
+    tickets = [c.ticket for c in batch]
+    teams = Team.objects.select_related("manager").in_bulk({t.team_id for t in tickets if t.team_id})
+    people = User.objects.in_bulk(
+        {t.assignee_id for t in tickets if t.assignee_id} | {c.promised_by_id for c in batch if c.promised_by_id}
+    )
+    policy_ids = {t.sla_policy_id for t in tickets if t.sla_policy_id}
+    policies = SlaPolicy.objects.select_related("calendar").in_bulk(policy_ids)
+    for clock in batch:
+        ticket = clock.ticket
+        ticket.team = teams.get(ticket.team_id)
+        ticket.assignee = people.get(ticket.assignee_id)
+        ticket.sla_policy = policies.get(ticket.sla_policy_id)
+        clock.promised_by = people.get(clock.promised_by_id)
+    return batch
 
 
 class _Rules:
@@ -100,8 +139,9 @@ def _team_members(tickets) -> dict[int, list]:
 
 
 def _promise_breach(clock: SlaClock, now: dt.datetime) -> None:
-    """A promise passed unkept: recorded as broken and stopped (rare; one clock at a time)."""
+    """A promise passed unkept: recorded as broken and stopped (rare; one clock at a time, read whole)."""
     ticket = services.lock(clock.ticket_id)
+    clock = SlaClock.objects.select_related("promised_by").get(pk=clock.pk)
     events.sla(ticket, what="promise broken", target=clock.target, when=now, due_at=clock.due_at)
     clocks.fulfil(ticket, clock, at=now, reason="promised time passed")
     clocks.sync_ticket_dues(ticket, now=now)
@@ -118,30 +158,26 @@ def _breach_batch(ids: list[int], now: dt.datetime) -> int:
     if not batch:
         return 0
     SlaClock.objects.filter(pk__in=[c.pk for c in batch], breached_at__isnull=True).update(breached_at=F("due_at"))
-    SlaClockEvent.objects.bulk_create(
+    bulk.insert(
         [
-            SlaClockEvent(clock=c, kind=ClockEventKind.BREACHED, at=c.due_at, data={"found_at": now.isoformat()})
+            SlaClockEvent(clock_id=c.pk, kind=ClockEventKind.BREACHED, at=c.due_at, data={"found_at": now.isoformat()})
             for c in batch
-        ],
-        batch_size=500,
+        ]
     )
     slas = [c for c in batch if c.target != Target.PROMISE]
     for clock in (c for c in batch if c.target == Target.PROMISE):
-        clock.breached_at = clock.due_at
         _promise_breach(clock, now)
     if not slas:
         return len(batch)
     tickets = list({c.ticket_id: c.ticket for c in slas}.values())
-    TicketEvent.objects.bulk_create(
+    bulk.insert(
         [
             events.build(
                 c.ticket, EventKind.SLA, actor_label="SLA", when=now, what="breached", target=c.target, due_at=c.due_at
             )
             for c in slas
-        ],
-        batch_size=500,
+        ]
     )
-    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(breached=True, at_risk=False)
     # The assignee hears of it; an unowned ticket's team does (the rule's manager notice comes with escalation).
     members = _team_members(t for t in tickets if not t.assignee_id)
     notes = []
@@ -150,13 +186,17 @@ def _breach_batch(ids: list[int], now: dt.datetime) -> int:
         text = f"{ticket.reference}: {clock.get_target_display()} SLA breached"
         people = [ticket.assignee] if ticket.assignee_id else members.get(ticket.team_id, [])
         notes.append((people, ticket, NotificationKind.BREACHED, text))
-    notify.many(notes, now=now)
     if wanted("ticket.sla_breached"):
         for clock in slas:
             services.on_commit_webhook("ticket.sla_breached", clock.ticket, target=clock.target, due_at=clock.due_at)
     rules = _Rules(EscalationTrigger.BREACH, tickets)
     escalations = [e for c in slas if (e := rules.escalation(EscalationTrigger.BREACH, c, c.ticket))]
-    services.tickets_escalate_by_rule(escalations, now=now)
+    # Each ticket row is written once: an escalated ticket gets its breach flags with its new level. Each person
+    # hears of a ticket once: of its breach and the escalation that followed in one notification.
+    flags = {"breached": True, "at_risk": False}
+    escalated = services.tickets_escalate_by_rule(escalations, now=now, also=flags, outbox=notes)
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets if t.pk not in escalated]).update(**flags)
+    notify.many(notes, now=now)
     return len(batch)
 
 
@@ -168,14 +208,15 @@ def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
     SlaClock.objects.filter(pk__in=[c.pk for c in batch], at_risk_notified_at__isnull=True).update(
         at_risk_notified_at=now
     )
-    SlaClockEvent.objects.bulk_create(
+    bulk.insert(
         [
             SlaClockEvent(
-                clock=c, kind=ClockEventKind.REMINDED if c.target == Target.PROMISE else ClockEventKind.AT_RISK, at=now
+                clock_id=c.pk,
+                kind=ClockEventKind.REMINDED if c.target == Target.PROMISE else ClockEventKind.AT_RISK,
+                at=now,
             )
             for c in batch
-        ],
-        batch_size=500,
+        ]
     )
     notes = []
     promises = [c for c in batch if c.target == Target.PROMISE]
@@ -187,7 +228,7 @@ def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
     slas = [c for c in batch if c.target != Target.PROMISE]
     tickets = list({c.ticket_id: c.ticket for c in slas}.values())
     if slas:
-        TicketEvent.objects.bulk_create(
+        bulk.insert(
             [
                 events.build(
                     c.ticket,
@@ -199,8 +240,7 @@ def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
                     due_at=c.due_at,
                 )
                 for c in slas
-            ],
-            batch_size=500,
+            ]
         )
         Ticket.objects.filter(pk__in=[t.pk for t in tickets], breached=False).update(at_risk=True)
         members = _team_members(t for t in tickets if not t.assignee_id)
@@ -210,11 +250,11 @@ def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
             text = f"{ticket.reference}: {clock.get_target_display()} at risk, due {due:%H:%M}"
             people = [ticket.assignee] if ticket.assignee_id else members.get(ticket.team_id, [])
             notes.append((people, ticket, NotificationKind.AT_RISK, text))
-    notify.many(notes, now=now)
     if slas:
         rules = _Rules(EscalationTrigger.AT_RISK, tickets)
         escalations = [e for c in slas if (e := rules.escalation(EscalationTrigger.AT_RISK, c, c.ticket))]
-        services.tickets_escalate_by_rule(escalations, now=now)
+        services.tickets_escalate_by_rule(escalations, now=now, outbox=notes)
+    notify.many(notes, now=now)
     return len(batch)
 
 

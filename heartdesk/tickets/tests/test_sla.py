@@ -194,3 +194,47 @@ def test_a_breach_is_sent_to_subscribed_webhooks_once(cast):
     delivery = WebhookDelivery.objects.get()
     assert delivery.event_type == "ticket.sla_breached"
     assert delivery.payload["target"] == "first_response"
+
+
+def test_a_breach_and_its_escalation_reach_each_person_once_and_rewrite_the_ticket_once(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agent, manager = cast[Role.AGENT], cast[Role.SUPPORT_MANAGER]
+    team = accounts.team_create(name="Billing", manager=manager, actor=None)
+    t = ticket(priority="p2")
+    services.ticket_update(ticket=t, assignee=agent, team=team, actor=manager, now=MONDAY_10 + M)
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep.run(now=MONDAY_10 + 61 * M)["breached"] == 1
+    t.refresh_from_db()
+    assert t.breached and not t.at_risk and t.level == Level.L2  # the seeded rule: raise one level on breach
+    rewrites = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "tickets_ticket"')]
+    assert len(rewrites) == 1, rewrites  # flags and level in one write of the row
+    swept = Notification.objects.filter(created_at=MONDAY_10 + 61 * M)
+    notice = swept.get(user=agent, ticket=t)
+    assert notice.kind == NotificationKind.BREACHED
+    assert notice.text == f"{t.reference}: First response SLA breached; escalated to Level 2"
+    assert swept.get(user=manager, ticket=t).kind == NotificationKind.ESCALATED
+
+
+def test_the_sweep_costs_the_same_queries_for_three_breaches_as_for_thirty(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agent = cast[Role.AGENT]
+    manager = cast[Role.SUPPORT_MANAGER]
+    team = accounts.team_create(name="Billing", manager=manager, actor=None)
+
+    def burst(count: int, start: dt.datetime) -> int:
+        requester = contact(email=f"burst{count}@customer.example")
+        for i in range(count):
+            t = ticket(requester=requester, subject=f"b{count}-{i}", priority="p2", now=start)
+            if i % 2:  # half assigned, half left to the team
+                services.ticket_update(ticket=t, assignee=agent, team=team, actor=manager, now=start)
+            else:
+                services.ticket_update(ticket=t, team=team, actor=manager, now=start)
+        with CaptureQueriesContext(connection) as queries:
+            assert sweep.run(now=start + 61 * M)["breached"] == count
+        return len(queries)
+
+    assert burst(30, MONDAY_10 + 2 * H) == burst(3, MONDAY_10)
