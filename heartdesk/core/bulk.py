@@ -3,41 +3,56 @@
 
 `bulk_create` spends most of its time composing one large statement in Python (and, on PostgreSQL, quoting every
 value into it); these rows need none of what it gives back (ids, signals, conflict handling). Values still pass
-through each field's `pre_save` and `get_db_prep_save`, so a row is stored exactly as the ORM would store it.
-Call inside the caller's transaction.
+through each field's `get_db_prep_save` (plain strings, numbers and None, which it returns unchanged, excepted), so
+a row is stored exactly as the ORM would store it. Call inside the caller's transaction.
 """
 
 from collections.abc import Sequence
 
 from django.db import connection, models
 
+_AS_IS = (int, str, bool, type(None))
+
 
 def insert(objs: Sequence[models.Model]) -> None:
     """Insert unsaved instances of one model (their primary keys stay unset)."""
-    if not objs:
-        return
-    meta = objs[0]._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key and f.column]
-    prepared: list[dict] = [{} for _ in fields]  # equal values (the batch's `now`, its ids) are prepared once
+    if objs:
+        fields = _fields(objs[0]._meta.model)
+        insert_rows(objs[0]._meta.model, [{f.attname: f.pre_save(obj, add=True) for f in fields} for obj in objs])
 
-    def value(field, index, obj):
-        raw = field.pre_save(obj, add=True)
+
+def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
+    """Insert rows given as {field attname: value} without building model instances (the cheaper way for
+    thousands); a missing field takes its default."""
+    if not rows:
+        return
+    fields = _fields(model)
+    prepared: list[dict] = [{} for _ in fields]  # equal values (the batch's `now`) are prepared once
+
+    def value(index: int, field, row: dict):
+        raw = row[field.attname] if field.attname in row else field.get_default()
+        if type(raw) in _AS_IS and not isinstance(field, models.JSONField):
+            return raw
         try:
             return prepared[index][raw]
         except KeyError:
             done = prepared[index][raw] = field.get_db_prep_save(raw, connection)
             return done
-        except TypeError:  # unhashable (JSON)
+        except TypeError:  # unhashable (a JSON document)
             return field.get_db_prep_save(raw, connection)
 
-    rows = [[value(f, i, obj) for i, f in enumerate(fields)] for obj in objs]
-    table = connection.ops.quote_name(meta.db_table)
+    values = [[value(i, f, row) for i, f in enumerate(fields)] for row in rows]
+    table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
+                for row in values:
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+
+
+def _fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.column]

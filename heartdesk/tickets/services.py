@@ -44,6 +44,7 @@ from heartdesk.tickets.models import (
     Message,
     RootCauseAnalysis,
     Ticket,
+    TicketEvent,
     TicketLink,
 )
 from heartdesk.webhooks.dispatch import emit, wanted
@@ -775,7 +776,7 @@ def tickets_escalate_by_rule(
                     )
                 )
         notes.append((watchers, i.ticket, NotificationKind.ESCALATED, text))
-    bulk.insert(made)
+    bulk.insert_rows(TicketEvent, made)
     groups: dict[tuple, list[int]] = {}
     for i in items:
         groups.setdefault((i.to_level, i.ticket.team_id), []).append(i.ticket.pk)

@@ -32,6 +32,7 @@ from heartdesk.tickets.models import (
     SlaClockEvent,
     SlaPolicy,
     Ticket,
+    TicketEvent,
 )
 from heartdesk.webhooks.dispatch import wanted
 
@@ -158,11 +159,12 @@ def _breach_batch(ids: list[int], now: dt.datetime) -> int:
     if not batch:
         return 0
     SlaClock.objects.filter(pk__in=[c.pk for c in batch], breached_at__isnull=True).update(breached_at=F("due_at"))
-    bulk.insert(
+    bulk.insert_rows(
+        SlaClockEvent,
         [
-            SlaClockEvent(clock_id=c.pk, kind=ClockEventKind.BREACHED, at=c.due_at, data={"found_at": now.isoformat()})
+            {"clock_id": c.pk, "kind": ClockEventKind.BREACHED, "at": c.due_at, "data": {"found_at": now.isoformat()}}
             for c in batch
-        ]
+        ],
     )
     slas = [c for c in batch if c.target != Target.PROMISE]
     for clock in (c for c in batch if c.target == Target.PROMISE):
@@ -170,13 +172,14 @@ def _breach_batch(ids: list[int], now: dt.datetime) -> int:
     if not slas:
         return len(batch)
     tickets = list({c.ticket_id: c.ticket for c in slas}.values())
-    bulk.insert(
+    bulk.insert_rows(
+        TicketEvent,
         [
             events.build(
                 c.ticket, EventKind.SLA, actor_label="SLA", when=now, what="breached", target=c.target, due_at=c.due_at
             )
             for c in slas
-        ]
+        ],
     )
     # The assignee hears of it; an unowned ticket's team does (the rule's manager notice comes with escalation).
     members = _team_members(t for t in tickets if not t.assignee_id)
@@ -208,15 +211,16 @@ def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
     SlaClock.objects.filter(pk__in=[c.pk for c in batch], at_risk_notified_at__isnull=True).update(
         at_risk_notified_at=now
     )
-    bulk.insert(
+    bulk.insert_rows(
+        SlaClockEvent,
         [
-            SlaClockEvent(
-                clock_id=c.pk,
-                kind=ClockEventKind.REMINDED if c.target == Target.PROMISE else ClockEventKind.AT_RISK,
-                at=now,
-            )
+            {
+                "clock_id": c.pk,
+                "kind": ClockEventKind.REMINDED if c.target == Target.PROMISE else ClockEventKind.AT_RISK,
+                "at": now,
+            }
             for c in batch
-        ]
+        ],
     )
     notes = []
     promises = [c for c in batch if c.target == Target.PROMISE]
@@ -228,7 +232,8 @@ def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
     slas = [c for c in batch if c.target != Target.PROMISE]
     tickets = list({c.ticket_id: c.ticket for c in slas}.values())
     if slas:
-        bulk.insert(
+        bulk.insert_rows(
+            TicketEvent,
             [
                 events.build(
                     c.ticket,
@@ -240,7 +245,7 @@ def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
                     due_at=c.due_at,
                 )
                 for c in slas
-            ]
+            ],
         )
         Ticket.objects.filter(pk__in=[t.pk for t in tickets], breached=False).update(at_risk=True)
         members = _team_members(t for t in tickets if not t.assignee_id)
