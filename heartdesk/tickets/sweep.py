@@ -37,7 +37,7 @@ from heartdesk.tickets.models import (
 from heartdesk.webhooks.dispatch import wanted
 
 log = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 1000
 
 
 def _due_ids(field: str, now: dt.datetime, **extra) -> list[int]:
