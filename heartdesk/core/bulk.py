@@ -14,13 +14,6 @@ from django.db import connection, models
 _AS_IS = (int, str, bool, type(None))
 
 
-def insert(objs: Sequence[models.Model]) -> None:
-    """Insert unsaved instances of one model (their primary keys stay unset)."""
-    if objs:
-        fields = _fields(objs[0]._meta.model)
-        insert_rows(objs[0]._meta.model, [{f.attname: f.pre_save(obj, add=True) for f in fields} for obj in objs])
-
-
 def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
     """Insert rows given as {field attname: value} without building model instances (the cheaper way for
     thousands); a missing field takes its default."""

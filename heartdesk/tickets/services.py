@@ -723,18 +723,19 @@ def tickets_escalate_by_rule(
     items = [i for i in items if LEVEL_ORDER.index(i.to_level) > LEVEL_ORDER.index(i.ticket.level)]
     if not items:
         return set()
-    bulk.insert(
+    bulk.insert_rows(
+        Escalation,
         [
-            Escalation(
-                ticket=i.ticket,
-                from_level=i.ticket.level,
-                to_level=i.to_level,
-                reason=i.reason,
-                rule=i.rule,
-                created_at=now,
-            )
+            {
+                "ticket_id": i.ticket.pk,
+                "from_level": i.ticket.level,
+                "to_level": i.to_level,
+                "reason": i.reason,
+                "rule_id": i.rule.pk,
+                "created_at": now,
+            }
             for i in items
-        ]
+        ],
     )
     made, notes, moved = [], [], []
     for i in items:

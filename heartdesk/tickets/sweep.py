@@ -66,6 +66,7 @@ TICKET_FIELDS = (
     "next_update_due",
     "resolution_due",
 )
+TARGET_LABELS = dict(Target.choices)
 CLOCK_FIELDS = ("ticket", "target", "state", "due_at", "at_risk_notified_at", "breached_at", "promised_by")
 
 
@@ -126,7 +127,7 @@ class _Rules:
             if to_level is None or LEVEL_ORDER.index(to_level) <= current:
                 continue  # a rule never lowers a level
             self.fired.add((ticket.pk, rule.pk))
-            reason = f"{clock.get_target_display()} {trigger.replace('_', ' ')}"
+            reason = f"{TARGET_LABELS[clock.target]} {trigger.replace('_', ' ')}"
             return services.RuleEscalation(ticket=ticket, rule=rule, to_level=to_level, reason=reason)
         return None
 
@@ -186,7 +187,7 @@ def _breach_batch(ids: list[int], now: dt.datetime) -> int:
     notes = []
     for clock in slas:
         ticket = clock.ticket
-        text = f"{ticket.reference}: {clock.get_target_display()} SLA breached"
+        text = f"{ticket.reference}: {TARGET_LABELS[clock.target]} SLA breached"
         people = [ticket.assignee] if ticket.assignee_id else members.get(ticket.team_id, [])
         notes.append((people, ticket, NotificationKind.BREACHED, text))
     if wanted("ticket.sla_breached"):
@@ -252,7 +253,7 @@ def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
         for clock in slas:
             ticket = clock.ticket
             due = timezone.localtime(clock.due_at)
-            text = f"{ticket.reference}: {clock.get_target_display()} at risk, due {due:%H:%M}"
+            text = f"{ticket.reference}: {TARGET_LABELS[clock.target]} at risk, due {due:%H:%M}"
             people = [ticket.assignee] if ticket.assignee_id else members.get(ticket.team_id, [])
             notes.append((people, ticket, NotificationKind.AT_RISK, text))
     if slas:

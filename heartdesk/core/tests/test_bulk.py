@@ -1,4 +1,4 @@
-"""`bulk.insert` / `insert_rows` store rows exactly as the ORM's own save would (run on SQLite and PostgreSQL)."""
+"""`bulk.insert_rows` stores rows exactly as the ORM's own save would (run on SQLite and PostgreSQL)."""
 
 import datetime as dt
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 FIELDS = ("ticket_id", "kind", "actor_id", "actor_label", "data", "created_at")
 
 
-def test_rows_and_instances_read_back_equal_to_what_save_writes(cast):
+def test_rows_read_back_equal_to_what_save_writes(cast):
     t = ticket()
     when = dt.datetime(2026, 11, 16, 10, 0, 0, 123456, tzinfo=dt.UTC)
     data = {"what": "breached", "nested": {"ü": [1, 2.5, None, True]}, "quote": 'it\'s \\ "x"\ttab\nline'}
@@ -23,10 +23,9 @@ def test_rows_and_instances_read_back_equal_to_what_save_writes(cast):
         TicketEvent,
         [{"ticket_id": t.pk, "kind": EventKind.SLA, "actor_label": "SLA", "data": data, "created_at": when}],
     )
-    bulk.insert([TicketEvent(ticket=t, kind=EventKind.SLA, actor_label="SLA", data=data, created_at=when)])
     mine = TicketEvent.objects.filter(ticket=t, created_at=when).order_by("id")
     rows = list(mine.values_list(*FIELDS))
-    assert rows == [rows[0]] * 3
+    assert rows == [rows[0]] * 2
     assert rows[0] == (t.pk, "sla", None, "SLA", data, when)
     assert saved.pk == mine.first().pk
 
