@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_sweepers_at_once_record_every_breach_once(monkeypatch):
-    monkeypatch.setattr(sweep, "BATCH", 7)  # several batches, so the two sweepers interleave
+    monkeypatch.setattr(sweep, "BATCH", {"postgresql": 7, "sqlite": 7})  # several batches: the sweepers interleave
     requester = contact()
     for i in range(30):
         ticket(requester=requester, subject=f"t{i}", priority="p2", now=MONDAY_10 + dt.timedelta(minutes=i))
