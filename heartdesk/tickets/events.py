@@ -43,9 +43,7 @@ def build(ticket: Ticket, kind: str, *, actor=None, actor_label: str = "", when=
 
 
 def record(ticket: Ticket, kind: str, *, actor=None, actor_label: str = "", when=None, **data) -> TicketEvent:
-    row = build(ticket, kind, actor=actor, actor_label=actor_label, when=when, **data)
-    del row["ticket_id"], row["actor_id"]
-    event = TicketEvent(ticket=ticket, actor=actor, **row)
+    event = TicketEvent(**build(ticket, kind, actor=actor, actor_label=actor_label, when=when, **data))
     event.save()
     return event
 

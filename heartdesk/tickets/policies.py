@@ -96,6 +96,7 @@ def _rules() -> _Rules:
 
 
 def _policy_for(rules: _Rules, ticket: Ticket) -> SlaPolicy | None:
+    """Organization beats tier beats channel beats the default; ties go to the lowest position."""
     tier_id = ticket_tier_id(ticket)
     found = None
     if ticket.organization_id:
@@ -110,13 +111,8 @@ def _policy_for(rules: _Rules, ticket: Ticket) -> SlaPolicy | None:
     return copy.copy(found) if found is not None else None
 
 
-def policy_for(ticket: Ticket) -> SlaPolicy | None:
-    """Organization beats tier beats channel beats the default; ties go to the lowest position."""
-    return _policy_for(_rules(), ticket)
-
-
 def policy_and_targets(ticket: Ticket) -> tuple[SlaPolicy | None, Targets]:
-    """`policy_for` and `targets_for` with one read of the settings."""
+    """The ticket's policy and the targets of its matrix cell, with one read of the settings."""
     rules = _rules()
     policy = _policy_for(rules, ticket)
     return policy, _targets_for(rules, policy, ticket)

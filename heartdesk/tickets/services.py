@@ -710,16 +710,14 @@ class RuleEscalation:
     reason: str
 
 
-def tickets_escalate_by_rule(
-    items: list[RuleEscalation], *, now, also: dict | None = None, outbox: list | None = None
-) -> set[int]:
+def tickets_escalate_by_rule(items: list[RuleEscalation], *, now, outbox: list, also: dict | None = None) -> set[int]:
     """The SLA sweep's batch form of `ticket_escalate`: the same rows, events, notifications and webhooks, written
     with a few bulk statements. Call inside the sweep's transaction with the tickets' clocks claimed.
 
     `also` are more columns to set on the escalated tickets in the same UPDATE (the sweep's SLA flags), so a ticket
-    row is rewritten once, not twice: on PostgreSQL every rewrite adds an entry to each of its indexes. Given
-    an `outbox`, the notifications are added to that list for the caller to send with its own (`notify.many` then
-    tells each person of each ticket once). Returns the ids of the tickets escalated."""
+    row is rewritten once, not twice: on PostgreSQL every rewrite adds an entry to each of its indexes. The
+    notifications are added to `outbox` for the caller to send with its own (`notify.many` then tells each person
+    of each ticket once). Returns the ids of the tickets escalated."""
     items = [i for i in items if LEVEL_ORDER.index(i.to_level) > LEVEL_ORDER.index(i.ticket.level)]
     if not items:
         return set()
@@ -787,10 +785,7 @@ def tickets_escalate_by_rule(
     # escalation itself counts on the solved day ("solved tickets that were ever escalated").
     rollups.mark_tickets_dirty(moved)
     rollups.mark_days_dirty(i.ticket.solved_at for i in items)
-    if outbox is None:
-        notify.many(notes, now=now)
-    else:
-        outbox.extend(notes)
+    outbox.extend(notes)
     if not quiet.is_quiet() and wanted("ticket.escalated"):
         for i in items:
             on_commit_webhook("ticket.escalated", i.ticket, level=i.to_level, reason=i.reason)
