@@ -23,7 +23,8 @@ TICKETS_VIEW = "tickets.view"
 TICKETS_WORK = "tickets.work"  # reply, note, change status/priority/assignee, escalate, link, RCA
 TICKETS_IMPORT = "tickets.import"
 SLA_MANAGE = "sla.manage"  # SLA policies, calendars, escalation rules, canned responses
-MAIL_LOG_VIEW = "mail.view"
+MAIL_LOG_VIEW = "mail.view"  # the mail log and the outbox
+NOTIFICATIONS_VIEW = "notifications.view"  # one's own notifications
 SURVEYS_VIEW = "surveys.view"  # results, responses, comments
 SURVEYS_MANAGE = "surveys.manage"  # build surveys, run campaigns, import responses
 FOLLOW_UPS_WORK = "surveys.follow_up"  # close the loop with a dissatisfied customer
@@ -54,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     TICKETS_IMPORT: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
     SLA_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
     MAIL_LOG_VIEW: frozenset({Role.SUPPORT_MANAGER, Role.ADMIN}),
+    NOTIFICATIONS_VIEW: _ALL_STAFF,
     SURVEYS_VIEW: _ALL_STAFF,
     SURVEYS_MANAGE: frozenset({Role.SUPPORT_MANAGER, Role.ACCOUNT_MANAGER, Role.ADMIN}),
     FOLLOW_UPS_WORK: _MANAGERS,

@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from heartdesk.accounts import policy, selectors, services
+from heartdesk.accounts.decorators import permission_required
 from heartdesk.accounts.forms import LoginForm, TeamForm, TokenForm, UserForm
 from heartdesk.accounts.models import ApiToken
-from heartdesk.core.decorators import permission_required
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
 

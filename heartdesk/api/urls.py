@@ -13,18 +13,22 @@ api = NinjaAPI(
 problems.install(api)
 
 from heartdesk.accounts.api import router as accounts_router  # noqa: E402
+from heartdesk.calendars.api import router as calendars_router  # noqa: E402
 from heartdesk.customers.api import router as customers_router  # noqa: E402
+from heartdesk.messaging.api import router as messaging_router  # noqa: E402
 from heartdesk.reporting.api import router as metrics_router  # noqa: E402
 from heartdesk.reporting.report_api import router as reports_router  # noqa: E402
 from heartdesk.surveys.api import router as surveys_router  # noqa: E402
 from heartdesk.surveys.builder_api import router as survey_builder_router  # noqa: E402
 from heartdesk.tickets.api import router as tickets_router  # noqa: E402
 from heartdesk.tickets.import_api import router as ticket_import_router  # noqa: E402
-from heartdesk.tickets.settings_api import router as sla_router  # noqa: E402
+from heartdesk.tickets.sla.api import router as sla_router  # noqa: E402
 from heartdesk.webhooks.api import router as webhooks_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
+api.add_router("/", messaging_router)
+api.add_router("/", calendars_router)
 api.add_router("/", ticket_import_router)  # before tickets_router: /tickets/import is not a ticket id
 api.add_router("/", tickets_router)
 api.add_router("/", sla_router)

@@ -40,13 +40,16 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "heartdesk.core",
     "heartdesk.accounts",
+    "heartdesk.calendars",
     "heartdesk.customers",
+    "heartdesk.messaging",
     "heartdesk.tickets",
     "heartdesk.webhooks",
     "heartdesk.surveys",
     "heartdesk.portal",
     "heartdesk.reporting",
     "heartdesk.api",
+    "heartdesk.demo",
 ]
 
 MIDDLEWARE = [
@@ -76,8 +79,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "heartdesk.core.context_processors.navigation",
-                "heartdesk.tickets.context_processors.notifications",
+                "heartdesk.config.navigation.navigation",
+                "heartdesk.messaging.context_processors.notifications",
             ],
         },
     }

@@ -13,7 +13,8 @@ urlpatterns = [
     path("customers/", include("heartdesk.customers.urls")),
     path("webhooks/", include("heartdesk.webhooks.urls")),
     path("tickets/import/", import_page, name="tickets-import"),
-    path("tickets/settings/", include("heartdesk.tickets.settings_urls")),
+    path("tickets/settings/calendars/", include("heartdesk.calendars.urls")),
+    path("tickets/settings/", include("heartdesk.tickets.sla.urls")),
     path("support/", include("heartdesk.tickets.webform")),
     path("surveys/manage/", include("heartdesk.surveys.builder_urls")),
     path("s/", include("heartdesk.surveys.urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("dashboard/", include("heartdesk.reporting.urls")),
     path("reports/", include("heartdesk.reporting.report_urls")),
     path("tickets/", include("heartdesk.tickets.urls")),
+    path("", include("heartdesk.messaging.urls")),
     path("admin/", admin.site.urls),
     path("", RedirectView.as_view(pattern_name="tickets:queue", permanent=False), name="home"),
 ]

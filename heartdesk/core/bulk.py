@@ -20,6 +20,9 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
     if not rows:
         return
     fields = _fields(model)
+    unknown = set().union(*rows) - {f.attname for f in fields}
+    if unknown:  # a typo or a field that moved would otherwise be dropped without a word
+        raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
     prepared: list[dict] = [{} for _ in fields]  # equal values (the batch's `now`) are prepared once
 
     def value(index: int, field, row: dict):

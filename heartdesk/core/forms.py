@@ -12,3 +12,9 @@ def add_domain_error(form: forms.Form, exc: DomainError) -> None:
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, message if target else f"{field.replace('_', ' ')}: {message}")
+
+
+class NameForm(forms.Form):
+    """The one-field form that starts a new named record (a policy, a calendar)."""
+
+    name = forms.CharField(max_length=100)

@@ -7,11 +7,11 @@ twice, and the jobs themselves are idempotent anyway.
 
 import datetime as dt
 import logging
-from importlib import import_module
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from heartdesk.core import jobs
 from heartdesk.core.models import PeriodicJob
 
 log = logging.getLogger(__name__)
@@ -19,20 +19,16 @@ log = logging.getLogger(__name__)
 # name -> (task path, seconds between runs)
 SCHEDULE: dict[str, tuple[str, int]] = {
     "sla_sweep": ("heartdesk.tickets.tasks.sla_sweep", 30),
-    "notification_email": ("heartdesk.tickets.tasks.send_due_notifications", 60),
+    "notification_email": ("heartdesk.messaging.tasks.send_due_notifications", 60),
     "survey_invitations": ("heartdesk.surveys.tasks.send_due_invitations", 60),
     "survey_campaigns": ("heartdesk.surveys.tasks_campaigns.campaign_send_due", 60),
     "survey_campaign_reminders": ("heartdesk.surveys.tasks_campaigns.campaign_remind_due", 300),
-    "stuck_mail": ("heartdesk.tickets.tasks.requeue_stuck_mail", 120),
+    "stuck_mail": ("heartdesk.messaging.tasks.requeue_stuck_mail", 120),
+    "stuck_inbound_mail": ("heartdesk.tickets.tasks.requeue_stuck_inbound_mail", 120),
     "webhook_retries": ("heartdesk.webhooks.tasks.deliver_due_task", 60),
     "metrics_rollups": ("heartdesk.reporting.tasks.refresh_rollups", 60),
     "manager_reports": ("heartdesk.reporting.report_tasks.send_due_reports", 3600),
 }
-
-
-def _task(path: str):
-    module, _, name = path.rpartition(".")
-    return getattr(import_module(module), name)
 
 
 def tick(now: dt.datetime | None = None) -> list[str]:
@@ -41,7 +37,7 @@ def tick(now: dt.datetime | None = None) -> list[str]:
     enqueued = []
     for name, (path, every) in SCHEDULE.items():
         try:
-            task = _task(path)
+            task = jobs.task_named(path)
         except (ImportError, AttributeError):
             continue
         job = PeriodicJob.objects.filter(name=name).first()

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaError
 
 from heartdesk.accounts import policy
+from heartdesk.accounts.decorators import permission_required
 from heartdesk.accounts.selectors import account_managers
-from heartdesk.core.decorators import permission_required
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
 from heartdesk.core.search import prefix_q

@@ -23,11 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from heartdesk.customers.models import Contact
+from heartdesk.messaging import outbox
 from heartdesk.portal import tokens
 from heartdesk.surveys.choices import InvitationState
 from heartdesk.surveys.models import Invitation
 from heartdesk.tickets.choices import MessageKind, Status
-from heartdesk.tickets.mail import outbound
 from heartdesk.tickets.models import Attachment, Message, Ticket
 
 USED_KEY = "portal:used-link:{}"
@@ -66,9 +66,8 @@ def sign_in_link_send(*, email: str) -> bool:
         return False
     token, nonce = tokens.make(contact)
     url = settings.PUBLIC_URL.rstrip("/") + reverse("portal:sign_in", args=[token])
-    outbound.queue_email(
+    outbox.queue_email(
         key=f"portal:sign-in:{nonce}",
-        ticket=None,
         to=[contact.email],
         subject="Your sign-in link",
         template="portal/email/sign_in",

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 from heartdesk.core.errors import DomainError, Invalid
 from heartdesk.core.forms import add_domain_error
 from heartdesk.core.pagination import keyset_page
+from heartdesk.messaging import throttle
 from heartdesk.portal import services, tokens
 from heartdesk.surveys import services as surveys
 from heartdesk.tickets import services as tickets
 from heartdesk.tickets.choices import Channel
-from heartdesk.tickets.webform import _client_ip, _over_limit
 
 SESSION_KEY = "portal_contact_id"
 PAGE_SIZE = 25
@@ -62,12 +62,12 @@ def start(request):
         if request.session.get(SESSION_KEY):
             return redirect("portal:requests")
         return render(request, "portal/start.html", {"form": EmailForm()})
-    if _over_limit("portal-ip", _client_ip(request)):
+    if throttle.over_limit("portal-ip", throttle.client_ip(request), per_hour=settings.WEB_FORM_PER_HOUR):
         return _too_many(request)
     form = EmailForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/start.html", {"form": form}, status=400)
-    if _over_limit("portal-email", form.cleaned_data["email"]):
+    if throttle.over_limit("portal-email", form.cleaned_data["email"], per_hour=settings.WEB_FORM_PER_HOUR):
         return _too_many(request)
     services.sign_in_link_send(email=form.cleaned_data["email"])
     return redirect("portal:sent")

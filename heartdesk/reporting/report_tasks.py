@@ -23,10 +23,10 @@ from django_tasks import task
 
 from heartdesk.accounts.choices import Role
 from heartdesk.accounts.models import Team, User
+from heartdesk.messaging import outbox
 from heartdesk.reporting import reports
 from heartdesk.reporting.choices import ReportKind
 from heartdesk.reporting.models import ReportDelivery
-from heartdesk.tickets.mail import outbound
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,8 @@ def deliver(*, kind: str, period: reports.ReportPeriod, recipient: User, report:
                 )
         except IntegrityError:
             return False
-        outbound.queue_email(
+        outbox.queue_email(
             key=key,
-            ticket=None,
             to=[recipient.email],
             subject=report.title,
             template="reporting/email/report",

@@ -16,8 +16,8 @@ from django.utils import timezone
 from pydantic import ValidationError as SchemaError
 
 from heartdesk.accounts import policy
+from heartdesk.accounts.decorators import permission_required
 from heartdesk.accounts.models import Team, User
-from heartdesk.core.decorators import permission_required
 from heartdesk.core.errors import DomainError
 from heartdesk.core.periods import local_today as today
 from heartdesk.customers.models import Organization, Segment, Tier

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from heartdesk.accounts import policy
+from heartdesk.accounts.decorators import permission_required
 from heartdesk.accounts.models import User
-from heartdesk.core.decorators import permission_required
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
 from heartdesk.core.history_import import import_page as history_import_page

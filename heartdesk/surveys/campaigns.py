@@ -29,12 +29,12 @@ from heartdesk.accounts import policy
 from heartdesk.accounts.models import User
 from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.customers.models import Contact, Organization, Segment, Tier
+from heartdesk.messaging.choices import OutboundState
+from heartdesk.messaging.models import OutboundEmail
 from heartdesk.reporting import rollups
 from heartdesk.surveys import services
 from heartdesk.surveys.choices import CampaignState, InvitationState, SurveyKind
 from heartdesk.surveys.models import Campaign, Invitation, Survey, Unsubscribe
-from heartdesk.tickets.choices import OutboundState
-from heartdesk.tickets.models import OutboundEmail
 
 MAX_REMINDERS = 5
 EDITABLE = (CampaignState.DRAFT, CampaignState.SCHEDULED)

@@ -19,10 +19,10 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from heartdesk.messaging import quiet
 from heartdesk.surveys import services
 from heartdesk.surveys.choices import FollowUpState, InvitationState, QuestionRole, ResponseSource
 from heartdesk.surveys.models import FollowUp
-from heartdesk.tickets import quiet
 from heartdesk.tickets.choices import ClockState, Status
 from heartdesk.tickets.models import SlaClock, Ticket
 

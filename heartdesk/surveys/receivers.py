@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from heartdesk.tickets import quiet
+from heartdesk.messaging import quiet
 from heartdesk.tickets.signals import ticket_reopened, ticket_solved
 
 

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from heartdesk.accounts import policy
 from heartdesk.core.errors import Conflict, Invalid
+from heartdesk.messaging import notify, outbox
+from heartdesk.messaging.choices import NotificationKind
 from heartdesk.reporting import rollups
 from heartdesk.surveys import tokens
 from heartdesk.surveys.choices import (
@@ -26,9 +28,7 @@ from heartdesk.surveys.choices import (
     SurveyKind,
 )
 from heartdesk.surveys.models import Answer, FollowUp, Invitation, Question, Response, Survey, Unsubscribe
-from heartdesk.tickets import notify
-from heartdesk.tickets.choices import NotificationKind
-from heartdesk.tickets.mail import outbound
+from heartdesk.tickets import selectors as tickets
 
 MAX_DELAY = dt.timedelta(hours=24)
 NEGATIVE_TEXT_SCORE = -0.5  # "strongly negative" comments open a follow-up
@@ -126,9 +126,10 @@ def _send(invitation: Invitation, *, reminder: bool = False) -> None:
         if invitation.ticket_id
         else invitation.survey.name
     )
-    outbound.queue_email(
+    outbox.queue_email(
         key=f"survey:{invitation.pk}:{'reminder-' + str(invitation.reminders_sent) if reminder else 'invite'}",
-        ticket=invitation.ticket,
+        about=invitation.ticket,
+        **(tickets.mail_thread(invitation.ticket, "survey") if invitation.ticket_id else {}),
         to=[invitation.contact.email],
         subject=("Reminder: " if reminder else "") + subject,
         template="surveys/email/invitation",
@@ -370,7 +371,7 @@ def follow_up_reasons(response: Response) -> list[str]:
 def follow_up_owner(response: Response):
     """The ticket's agent's manager; else the customer's account manager."""
     if response.ticket_id:
-        manager = notify.manager_of(response.ticket)
+        manager = tickets.ticket_manager(response.ticket)
         if manager:
             return manager
     contact = response.contact
@@ -392,13 +393,15 @@ def _open_follow_up(response: Response, reasons: list[str], now) -> FollowUp:
     )
     if owner:
         labels = ", ".join(FollowUpReason(r).label.lower() for r in reasons)
-        notify.users(
-            [owner],
-            response.ticket,
-            NotificationKind.FOLLOW_UP,
-            f"Follow up with {response.contact}: {labels}",
-            now=now,
+        notice = notify.Notice(
+            recipients=[owner],
+            kind=NotificationKind.FOLLOW_UP,
+            text=f"Follow up with {response.contact}: {labels}",
+            about=follow_up,
+            url=reverse("surveys_staff:follow_up", args=[follow_up.pk]),
+            calendar=tickets.business_hours_of(response.ticket),
         )
+        notify.send([notice], now=now)
     return follow_up
 
 

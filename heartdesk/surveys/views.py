@@ -12,8 +12,8 @@ from django.utils import timezone
 from pydantic import ValidationError as SchemaError
 
 from heartdesk.accounts import policy
+from heartdesk.accounts.decorators import permission_required
 from heartdesk.accounts.models import Team, User
-from heartdesk.core.decorators import permission_required
 from heartdesk.core.errors import Conflict, DomainError
 from heartdesk.core.forms import add_domain_error
 from heartdesk.customers.models import Segment, Tier

@@ -30,7 +30,7 @@ from heartdesk.tickets.choices import (
     Status as TicketStatus,
 )
 from heartdesk.tickets.filters import TicketFilters
-from heartdesk.tickets.models import Attachment, Notification, SavedFilter, Ticket, TicketLink
+from heartdesk.tickets.models import Attachment, CannedResponse, SavedFilter, Ticket, TicketLink
 
 router = Router(tags=["tickets"])
 
@@ -559,21 +559,7 @@ def download_attachment(request, attachment_id: int):
     return response
 
 
-# --- Notifications and saved filters ------------------------------------------------------------------------
-
-
-class NotificationOut(Schema):
-    id: int
-    kind: str
-    text: str
-    ticket_id: int | None
-    created_at: dt.datetime
-    read_at: dt.datetime | None
-    emailed_at: dt.datetime | None
-
-
-class MarkedOut(Schema):
-    marked: int
+# --- Saved filters and canned responses ------------------------------------------------------------------------
 
 
 class SavedFilterIn(Schema):
@@ -585,24 +571,6 @@ class SavedFilterOut(Schema):
     id: int
     name: str
     query: str
-
-
-@router.get("/notifications", response=list[NotificationOut], tags=["notifications"])
-def list_notifications(request):
-    """Your notifications: unread first, newest first (the latest 100)."""
-    policy.require(request.user, policy.TICKETS_VIEW)
-    return workspace.notifications_for(request.user)
-
-
-@router.post("/notifications/{int:notification_id}/read", response=MarkedOut, tags=["notifications"])
-def read_notification(request, notification_id: int):
-    get_object_or_404(Notification, pk=notification_id, user=request.user)
-    return {"marked": workspace.notification_mark_read(actor=request.user, notification_id=notification_id)}
-
-
-@router.post("/notifications/read", response=MarkedOut, tags=["notifications"])
-def read_all_notifications(request):
-    return {"marked": workspace.notification_mark_read(actor=request.user)}
 
 
 @router.get("/saved-filters", response=list[SavedFilterOut])
@@ -620,4 +588,43 @@ def create_saved_filter(request, payload: SavedFilterIn):
 def delete_saved_filter(request, filter_id: int):
     saved = get_object_or_404(SavedFilter, pk=filter_id, user=request.user)
     workspace.saved_filter_delete(saved_filter=saved, actor=request.user)
+    return Status(204, None)
+
+
+class CannedIn(Schema):
+    title: str = Field(..., max_length=150)
+    body: str = Field(..., max_length=10000)
+    position: int = 100
+
+
+class CannedOut(CannedIn):
+    id: int
+
+
+@router.get("/canned-responses", response=list[CannedOut])
+def list_canned(request):
+    policy.require(request.user, policy.TICKETS_VIEW)
+    return CannedResponse.objects.all()
+
+
+@router.post("/canned-responses", response={201: CannedOut})
+def create_canned(request, payload: CannedIn):
+    return Status(201, workspace.canned_response_save(actor=request.user, **payload.dict()))
+
+
+@router.get("/canned-responses/{int:response_id}", response=CannedOut)
+def get_canned(request, response_id: int):
+    policy.require(request.user, policy.TICKETS_VIEW)
+    return get_object_or_404(CannedResponse, pk=response_id)
+
+
+@router.put("/canned-responses/{int:response_id}", response=CannedOut)
+def update_canned(request, response_id: int, payload: CannedIn):
+    response = get_object_or_404(CannedResponse, pk=response_id)
+    return workspace.canned_response_save(response=response, actor=request.user, **payload.dict())
+
+
+@router.delete("/canned-responses/{int:response_id}", response={204: None})
+def delete_canned(request, response_id: int):
+    workspace.canned_response_delete(response=get_object_or_404(CannedResponse, pk=response_id), actor=request.user)
     return Status(204, None)

@@ -150,27 +150,9 @@ class EscalationTrigger(models.TextChoices):
     AT_RISK = "at_risk", "When at risk"
 
 
-class NotificationKind(models.TextChoices):
-    ASSIGNED = "assigned", "Assigned to you"
-    CUSTOMER_REPLY = "customer_reply", "Customer replied"
-    AT_RISK = "at_risk", "SLA at risk"
-    BREACHED = "breached", "SLA breached"
-    ESCALATED = "escalated", "Escalated"
-    PROMISE_DUE = "promise_due", "Promise falls due"
-    NEW_TICKET = "new_ticket", "New ticket in your team"
-    FOLLOW_UP = "follow_up", "Follow up a poor survey answer"
-
-
 class InboundState(models.TextChoices):
     RECEIVED = "received", "Received"
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored"
     REFUSED = "refused", "Refused"
-    FAILED = "failed", "Failed"
-
-
-class OutboundState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
     FAILED = "failed", "Failed"

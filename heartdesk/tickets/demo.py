@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from heartdesk.core.errors import Conflict
-from heartdesk.tickets import quiet, services, sweep
+from heartdesk.messaging import quiet
+from heartdesk.tickets import services
 from heartdesk.tickets.choices import Channel, Status
 from heartdesk.tickets.models import Ticket
+from heartdesk.tickets.sla import sweep
 
 DAYS = 90
 TICKETS = 520  # about 5.8 a day: 400–600 over the ninety days

@@ -1,7 +1,7 @@
 """The ticket-history import page: upload a file, check it (dry run) or import it, read the report."""
 
 from heartdesk.accounts import policy
-from heartdesk.core.decorators import permission_required
+from heartdesk.accounts.decorators import permission_required
 from heartdesk.core.history_import import import_page as history_import_page
 from heartdesk.tickets import importing
 

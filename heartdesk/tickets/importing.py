@@ -30,7 +30,8 @@ from heartdesk.customers import rules
 from heartdesk.customers import services as customers
 from heartdesk.customers.csv_reader import CsvError, read_csv
 from heartdesk.customers.models import Contact, Organization
-from heartdesk.tickets import events, quiet, services
+from heartdesk.messaging import quiet
+from heartdesk.tickets import events, services
 from heartdesk.tickets.choices import Channel, EventKind, Priority, Status, TicketType
 from heartdesk.tickets.models import Ticket, TicketEvent
 

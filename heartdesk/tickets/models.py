@@ -7,6 +7,7 @@ order instead of computing anything per row (healthchecks' `alert_after`).
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -22,8 +23,6 @@ from heartdesk.tickets.choices import (
     Level,
     LinkKind,
     MessageKind,
-    NotificationKind,
-    OutboundState,
     Priority,
     RootCauseCategory,
     Status,
@@ -39,50 +38,7 @@ def _valid(field: str, choices) -> Q:
     return Q(**{f"{field}__in": choices.values})
 
 
-# --- Business calendars and SLA policies ---------------------------------------------------------------------
-
-
-class BusinessCalendar(models.Model):
-    """Working hours in a time zone: several windows a day, public holidays, custom closed days."""
-
-    name = models.CharField(max_length=100, unique=True)
-    time_zone = models.CharField(max_length=64, default="UTC")
-    # {"0": [["09:00", "12:00"], ["13:00", "17:00"]], ...}: weekday (0 = Monday) -> local windows.
-    windows = models.JSONField(default=dict)
-    holiday_country = models.CharField(max_length=8, blank=True)
-    holiday_subdivision = models.CharField(max_length=16, blank=True)
-    always_open = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class CalendarClosure(models.Model):
-    """A custom closed day, or part of one when `starts`/`ends` are set (local times)."""
-
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="closures")
-    date = models.DateField()
-    starts = models.TimeField(null=True, blank=True)
-    ends = models.TimeField(null=True, blank=True)
-    name = models.CharField(max_length=100, blank=True)
-
-    class Meta:
-        ordering = ["date", "starts"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(starts__isnull=True) & Q(ends__isnull=True))
-                | (Q(starts__isnull=False) & Q(ends__isnull=False) & Q(starts__lt=models.F("ends"))),
-                name="closure_whole_day_or_window",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.calendar} closed {self.date}" + (f" {self.starts}–{self.ends}" if self.starts else "")
+# --- SLA policies ---------------------------------------------------------------------------------------------
 
 
 class SlaPolicy(models.Model):
@@ -94,7 +50,9 @@ class SlaPolicy(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=500, blank=True)
-    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    calendar = models.ForeignKey(
+        "calendars.BusinessCalendar", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_default = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=100)
     active = models.BooleanField(default=True)
@@ -207,6 +165,20 @@ class Ticket(models.Model):
     at_risk = models.BooleanField(default=False)
     breached = models.BooleanField(default=False)
     rca_required = models.BooleanField(default=False)
+
+    # Mail and notifications about the ticket (messaging names it by a generic reference): deleted with it.
+    outbound_emails = GenericRelation(
+        "messaging.OutboundEmail",
+        content_type_field="about_type",
+        object_id_field="about_id",
+        related_query_name="ticket",
+    )
+    notifications = GenericRelation(
+        "messaging.Notification",
+        content_type_field="about_type",
+        object_id_field="about_id",
+        related_query_name="ticket",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -515,29 +487,6 @@ class SavedFilter(models.Model):
         return self.name
 
 
-class Notification(models.Model):
-    """In the app at once; by email when `email_after` comes (held back outside the policy's business hours)."""
-
-    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications", db_index=False)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
-    text = models.CharField(max_length=500)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    email_after = models.DateTimeField(null=True, blank=True)  # null: no email
-    emailed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["user", "read_at", "created_at"], name="notification_user_unread"),
-            models.Index(fields=["emailed_at", "email_after"], name="notification_email_due"),
-        ]
-
-    def __str__(self) -> str:
-        return self.text
-
-
 # --- Mail -----------------------------------------------------------------------------------------------------
 
 
@@ -568,30 +517,3 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.message_id}"
-
-
-class OutboundEmail(models.Model):
-    """One email we owe someone; `key` makes each unique, so a job run twice never sends twice."""
-
-    key = models.CharField(max_length=200, unique=True)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    to = models.JSONField(default=list)
-    subject = models.CharField(max_length=400)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    message_id = models.CharField(max_length=255, unique=True)
-    in_reply_to = models.CharField(max_length=255, blank=True)
-    references = models.TextField(blank=True)
-    headers = models.JSONField(default=dict, blank=True)  # e.g. List-Unsubscribe on survey mail
-    state = models.CharField(max_length=8, choices=OutboundState.choices, default=OutboundState.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=_valid("state", OutboundState), name="outbound_state_valid")]
-
-    def __str__(self) -> str:
-        return self.subject

@@ -38,8 +38,16 @@ Kind regards,
 {your name}"""
 
 
+def _calendar_model(apps):
+    """Calendars moved to their own app (tickets 0009/0010); migration 0002 still sees them in tickets."""
+    try:
+        return apps.get_model("calendars", "BusinessCalendar")
+    except LookupError:
+        return apps.get_model("tickets", "BusinessCalendar")
+
+
 def seed(apps, schema_editor=None) -> None:
-    Calendar = apps.get_model("tickets", "BusinessCalendar")
+    Calendar = _calendar_model(apps)
     Policy = apps.get_model("tickets", "SlaPolicy")
     Target = apps.get_model("tickets", "SlaTarget")
     Canned = apps.get_model("tickets", "CannedResponse")

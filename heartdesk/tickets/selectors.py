@@ -4,8 +4,10 @@ from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from heartdesk.accounts.models import User
+from heartdesk.calendars.selectors import business_calendar
 from heartdesk.core.pagination import Page, keyset_page
 from heartdesk.tickets.filters import IS_TRUE, TicketFilters
+from heartdesk.tickets.mail import outbound
 from heartdesk.tickets.models import (
     Attachment,
     Escalation,
@@ -164,3 +166,27 @@ def queue_counts(user) -> dict[str, int]:
         )
         .get()
     )
+
+
+def ticket_manager(ticket: Ticket):
+    """Who manages a ticket: its team's manager, else a manager of one of its assignee's teams (None if neither)."""
+    if ticket.team_id and ticket.team.manager_id:
+        return ticket.team.manager
+    if ticket.assignee_id:
+        managed = ticket.assignee.teams.exclude(manager=None).select_related("manager").first()
+        if managed:
+            return managed.manager
+    return None
+
+
+def business_hours_of(ticket: Ticket | None):
+    """The business calendar a ticket's SLA counts in (None: around the clock): mail about it keeps these hours."""
+    if ticket is None or ticket.sla_policy is None or ticket.sla_policy.calendar is None:
+        return None
+    return business_calendar(ticket.sla_policy.calendar)
+
+
+def mail_thread(ticket: Ticket, what: str) -> dict:
+    """A Message-ID and threading headers (`message_id`, `in_reply_to`, `references`) for a new mail about
+    `ticket`, for other apps' mail that belongs in its conversation (a survey invitation)."""
+    return outbound.thread(ticket, what)

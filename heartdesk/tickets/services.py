@@ -17,8 +17,10 @@ from heartdesk.accounts.models import Team, User
 from heartdesk.core import bulk
 from heartdesk.core.errors import Conflict, Invalid, NotFound
 from heartdesk.customers.models import Contact, Organization, Tag
+from heartdesk.messaging import quiet
+from heartdesk.messaging.choices import NotificationKind
 from heartdesk.reporting import rollups
-from heartdesk.tickets import clocks, events, notify, quiet, signals
+from heartdesk.tickets import events, notify, signals
 from heartdesk.tickets.choices import (
     LEVEL_ORDER,
     OPEN_STATUSES,
@@ -29,7 +31,6 @@ from heartdesk.tickets.choices import (
     Level,
     LinkKind,
     MessageKind,
-    NotificationKind,
     Priority,
     RootCauseCategory,
     Status,
@@ -47,6 +48,7 @@ from heartdesk.tickets.models import (
     TicketEvent,
     TicketLink,
 )
+from heartdesk.tickets.sla import clocks
 from heartdesk.webhooks.dispatch import emit, wanted
 
 _CID = re.compile(r'src="cid:([^"]+)"')

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from heartdesk.tickets import views
+from heartdesk.tickets import settings_views, views
 
 app_name = "tickets"
 urlpatterns = [
@@ -8,10 +8,9 @@ urlpatterns = [
     path("filters/", views.saved_filter_create, name="filter_create"),
     path("filters/<int:pk>/delete/", views.saved_filter_delete, name="filter_delete"),
     path("new/", views.ticket_new, name="new"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/badge/", views.notifications_badge, name="notifications_badge"),
-    path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
-    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("settings/canned-responses/", settings_views.canned, name="canned"),
+    path("settings/canned-responses/<int:pk>/", settings_views.canned, name="canned_edit"),
+    path("settings/mail-log/", settings_views.mail_log, name="mail_log"),
     path("<int:pk>/", views.ticket_detail, name="ticket"),
     path("<int:pk>/message/", views.ticket_message, name="message"),
     path("<int:pk>/properties/", views.ticket_properties, name="properties"),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaError
 
 from heartdesk.accounts import policy
-from heartdesk.core.decorators import permission_required
+from heartdesk.accounts.decorators import permission_required
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
 from heartdesk.customers import services as customers
@@ -38,7 +38,7 @@ from heartdesk.tickets.forms import (
     RcaForm,
     SavedFilterForm,
 )
-from heartdesk.tickets.models import Notification, SavedFilter, Ticket, TicketLink
+from heartdesk.tickets.models import SavedFilter, Ticket, TicketLink
 
 PAGE_SIZE = 50
 SIDE_QUEUES = (Queue.MINE, Queue.TEAM, Queue.UNASSIGNED, Queue.AT_RISK, Queue.BREACHED, Queue.OPEN, Queue.ALL)
@@ -445,42 +445,3 @@ def ticket_new(request):
             messages.success(request, f"{ticket.reference} created.")
             return redirect("tickets:ticket", pk=ticket.pk)
     return render(request, "tickets/new.html", {"form": form})
-
-
-# --- Notifications --------------------------------------------------------------------------------------------
-
-
-@permission_required(policy.TICKETS_VIEW)
-def notifications(request):
-    return render(
-        request,
-        "tickets/notifications.html",
-        {
-            "notifications": workspace.notifications_for(request.user),
-            "can_work": policy.can(request.user, policy.TICKETS_WORK),
-        },
-    )
-
-
-@permission_required(policy.TICKETS_VIEW)
-def notifications_badge(request):
-    """The top bar's unread count (htmx, polled), so no other page pays for it."""
-    return render(request, "tickets/partials/notification_badge.html", {"count": workspace.unread_count(request.user)})
-
-
-@require_POST
-@permission_required(policy.TICKETS_VIEW)
-def notification_read(request, pk: int):
-    notification = get_object_or_404(Notification, pk=pk, user=request.user)
-    workspace.notification_mark_read(actor=request.user, notification_id=notification.pk)
-    if request.POST.get("open") and notification.ticket_id:
-        return redirect("tickets:ticket", pk=notification.ticket_id)
-    return redirect("tickets:notifications")
-
-
-@require_POST
-@permission_required(policy.TICKETS_VIEW)
-def notifications_read_all(request):
-    count = workspace.notification_mark_read(actor=request.user)
-    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
-    return redirect("tickets:notifications")

@@ -1,18 +1,11 @@
-"""The public web form at /support/new: no login, CSRF protected, throttled per IP and per email address.
-
-Throttling is a fixed one-hour window counted in Django's cache (`cache.add` then `cache.incr`: atomic on Redis;
-on the database cache two simultaneous posts may both count as one, which only loosens the limit by a post).
-django-ratelimit 4.1.0 does exactly this on the same cache and flags the database cache as unsupported, so it
-would add a dependency without adding safety. Every POST counts against its IP, valid or not; a valid one also
-counts against its email address. The honeypot field looks filled in only to bots: such posts get the thank-you
+"""The public web form at /support/new: no login, CSRF protected, throttled per IP and per email address
+(`messaging.throttle`). Every POST counts against its IP, valid or not; a valid one also counts against its email
+address. The honeypot field looks filled in only to bots: such posts get the thank-you
 page and write nothing.
 """
 
-import time
-
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -20,6 +13,7 @@ from django.urls import path
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
 from heartdesk.customers import services as customers
+from heartdesk.messaging import throttle
 from heartdesk.tickets import services
 from heartdesk.tickets.choices import Channel
 
@@ -63,23 +57,6 @@ class WebForm(forms.Form):
         return files
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _over_limit(kind: str, value: str) -> bool:
-    """Count one more post for `value` in this hour's window; True when that goes over WEB_FORM_PER_HOUR."""
-    window = int(time.time() // 3600)
-    key = f"webform:{kind}:{value.lower()}:{window}"
-    cache.add(key, 0, timeout=3700)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3700)
-        count = 1
-    return count > settings.WEB_FORM_PER_HOUR
-
-
 def _too_many(request):
     return render(request, "tickets/webform_limited.html", {"per_hour": settings.WEB_FORM_PER_HOUR}, status=429)
 
@@ -87,7 +64,7 @@ def _too_many(request):
 def new(request):
     if request.method != "POST":
         return render(request, "tickets/webform.html", {"form": WebForm()})
-    if _over_limit("ip", _client_ip(request)):
+    if throttle.over_limit("ip", throttle.client_ip(request), per_hour=settings.WEB_FORM_PER_HOUR):
         return _too_many(request)
     form = WebForm(request.POST, request.FILES)
     if form.data.get("website"):
@@ -96,7 +73,7 @@ def new(request):
     if not form.is_valid():
         return render(request, "tickets/webform.html", {"form": form}, status=400)
     data = form.cleaned_data
-    if _over_limit("email", data["email"]):
+    if throttle.over_limit("email", data["email"], per_hour=settings.WEB_FORM_PER_HOUR):
         return _too_many(request)
     try:
         ticket = _submit(data)

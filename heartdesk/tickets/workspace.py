@@ -1,4 +1,4 @@
-"""The agent workspace's own small records (saved filters, in-app notifications) and the page reads around them.
+"""The agent workspace's own small records (saved filters, canned responses) and the page reads around them.
 
 Writes follow the service rules (keyword-only, `actor=`, policy checked, one transaction); the reads are here
 rather than in selectors.py because only the workspace pages use them.
@@ -7,18 +7,17 @@ rather than in selectors.py because only the workspace pages use them.
 from urllib.parse import parse_qsl, urlencode
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Prefetch, Q, QuerySet
 from pydantic import ValidationError as SchemaError
 
 from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team, User
+from heartdesk.core import validation
 from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.tickets.filters import TicketFilters
 from heartdesk.tickets.models import (
     CannedResponse,
     CorrectiveAction,
-    Notification,
     RootCauseAnalysis,
     SavedFilter,
     Ticket,
@@ -74,32 +73,25 @@ def saved_filters_for(user: User) -> list[SavedFilter]:
     return list(SavedFilter.objects.filter(user=user).order_by("name"))
 
 
-# --- Notifications --------------------------------------------------------------------------------------------
+# --- Canned responses -----------------------------------------------------------------------------------------
 
 
-def notification_mark_read(*, actor: User, notification_id: int | None = None, now=None) -> int:
-    """Mark one of `actor`'s notifications read, or all of them when no id is given; returns how many changed.
-
-    A conditional UPDATE: marking twice changes nothing the second time. Anyone who can see tickets may clear
-    their own notifications."""
-    policy.require(actor, policy.TICKETS_VIEW)
-    rows = Notification.objects.filter(user=actor, read_at__isnull=True)
-    if notification_id is not None:
-        rows = rows.filter(pk=notification_id)
-    return rows.update(read_at=now or timezone.now())
-
-
-def notifications_for(user: User, limit: int = 100) -> list[Notification]:
-    """Unread first, newest first within each group."""
-    return list(
-        Notification.objects.filter(user=user)
-        .select_related("ticket")
-        .order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")[:limit]
-    )
+@transaction.atomic
+def canned_response_save(
+    *, response: CannedResponse | None = None, title: str, body: str, position: int = 100, actor: User | None
+) -> CannedResponse:
+    policy.require(actor, policy.SLA_MANAGE)
+    title = validation.text(title, "title", max_length=150, required=True)
+    body = validation.text(body, "body", max_length=10000, required=True)
+    response = CannedResponse() if response is None else CannedResponse.objects.select_for_update().get(pk=response.pk)
+    response.title, response.body, response.position = title, body, validation.position(position)
+    return validation.unique(lambda: response.save() or response, field="title", value=title)
 
 
-def unread_count(user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+@transaction.atomic
+def canned_response_delete(*, response: CannedResponse, actor: User | None) -> None:
+    policy.require(actor, policy.SLA_MANAGE)
+    response.delete()
 
 
 # --- Page reads -----------------------------------------------------------------------------------------------

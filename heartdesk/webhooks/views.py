@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaError
 
 from heartdesk.accounts import policy
-from heartdesk.core.decorators import permission_required
+from heartdesk.accounts.decorators import permission_required
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
 from heartdesk.webhooks import selectors, services

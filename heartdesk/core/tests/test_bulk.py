@@ -6,8 +6,9 @@ import pytest
 from django.db import transaction
 
 from heartdesk.core import bulk
+from heartdesk.messaging.models import Notification
 from heartdesk.tickets.choices import ClockEventKind, EventKind
-from heartdesk.tickets.models import Notification, SlaClock, SlaClockEvent, TicketEvent
+from heartdesk.tickets.models import SlaClock, SlaClockEvent, TicketEvent
 from heartdesk.tickets.tests.factories import MONDAY_10, ticket
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +38,9 @@ def test_a_missing_field_takes_its_default_and_nulls_stay_null(cast):
     event = SlaClockEvent.objects.get(clock=clock, kind=ClockEventKind.BREACHED)
     assert event.data == {} and event.at == MONDAY_10
     user = next(iter(cast.values()))
-    bulk.insert_rows(Notification, [{"user_id": user.pk, "ticket_id": None, "kind": "breached", "text": "x"}])
+    bulk.insert_rows(Notification, [{"user_id": user.pk, "about_id": None, "kind": "breached", "text": "x"}])
     note = Notification.objects.get(user=user, text="x")
-    assert note.ticket_id is None and note.read_at is None and note.email_after is None
+    assert note.about_id is None and note.read_at is None and note.email_after is None
 
 
 def test_rows_written_in_a_transaction_that_fails_are_gone(cast):

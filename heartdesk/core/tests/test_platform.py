@@ -70,8 +70,8 @@ def test_the_demo_seeds_every_role_runs_once_and_fills_the_dashboard(db, capsys,
 def test_every_periodic_job_names_a_real_task():
     from django_tasks.base import Task
 
-    from heartdesk.core import periodic
+    from heartdesk.core import jobs, periodic
 
     for name, (path, every) in periodic.SCHEDULE.items():
-        assert isinstance(periodic._task(path), Task), name
+        assert isinstance(jobs.task_named(path), Task), name
         assert every >= 30, name

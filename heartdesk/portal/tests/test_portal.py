@@ -10,6 +10,7 @@ from django.test import Client
 
 from heartdesk.accounts.choices import Role
 from heartdesk.customers import services as customers
+from heartdesk.messaging.models import OutboundEmail
 from heartdesk.portal import tokens
 from heartdesk.portal.views import SESSION_KEY
 from heartdesk.surveys import services as surveys
@@ -17,7 +18,7 @@ from heartdesk.surveys.choices import InvitationState
 from heartdesk.surveys.models import Invitation
 from heartdesk.tickets import services as tickets
 from heartdesk.tickets.choices import Channel, Direction, MessageKind, Status
-from heartdesk.tickets.models import Message, OutboundEmail, Ticket
+from heartdesk.tickets.models import Message, Ticket
 from heartdesk.tickets.tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,8 @@ from heartdesk.surveys import theme_services
 from heartdesk.surveys.models import Theme
 from heartdesk.surveys.seed import seed as seed_survey
 from heartdesk.surveys.tests.answers import H, answered
-from heartdesk.tickets import sweep
 from heartdesk.tickets.seed import seed as seed_sla
+from heartdesk.tickets.sla import sweep
 from heartdesk.tickets.tests.factories import MONDAY_10, contact, ticket
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,11 @@ from heartdesk.accounts import services as accounts
 from heartdesk.accounts.choices import Role
 from heartdesk.core import periodic
 from heartdesk.core.models import PeriodicJob
+from heartdesk.messaging.models import OutboundEmail
 from heartdesk.reporting import report_tasks, reports
 from heartdesk.reporting.models import ReportDelivery
 from heartdesk.reporting.tests.test_reports import AFTER, report_presets  # noqa: F401  (autouse fixture)
 from heartdesk.surveys.tests.answers import answered
-from heartdesk.tickets.models import OutboundEmail
 from heartdesk.tickets.tests.factories import MONDAY_10
 
 pytestmark = pytest.mark.django_db

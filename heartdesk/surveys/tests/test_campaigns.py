@@ -9,10 +9,10 @@ from django.core.exceptions import PermissionDenied
 from heartdesk.accounts.choices import Role
 from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.customers import services as customers
+from heartdesk.messaging.models import OutboundEmail
 from heartdesk.surveys import builder, campaigns, services
 from heartdesk.surveys.choices import CampaignState, InvitationState
 from heartdesk.surveys.models import Invitation, Unsubscribe
-from heartdesk.tickets.models import OutboundEmail
 from heartdesk.tickets.tests.factories import MONDAY_10, contact
 
 pytestmark = pytest.mark.django_db

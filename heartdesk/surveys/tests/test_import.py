@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from heartdesk.accounts.choices import Role
+from heartdesk.messaging.models import OutboundEmail
 from heartdesk.surveys import importing
 from heartdesk.surveys.models import FollowUp, Invitation, Response
-from heartdesk.tickets.models import OutboundEmail
 from heartdesk.tickets.tests.factories import contact, ticket
 
 pytestmark = pytest.mark.django_db

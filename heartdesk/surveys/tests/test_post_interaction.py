@@ -9,12 +9,12 @@ from freezegun import freeze_time
 
 from heartdesk.accounts import services as accounts
 from heartdesk.accounts.choices import Role
+from heartdesk.messaging.models import OutboundEmail
 from heartdesk.surveys import services, tokens
 from heartdesk.surveys.choices import FollowUpState, InvitationState
 from heartdesk.surveys.models import FollowUp, Invitation, Response, Unsubscribe
 from heartdesk.tickets import services as tickets
 from heartdesk.tickets.choices import Status
-from heartdesk.tickets.models import OutboundEmail
 from heartdesk.tickets.tests.factories import MONDAY_10, contact, ticket
 
 pytestmark = pytest.mark.django_db

@@ -17,9 +17,10 @@ from django.utils import timezone
 from heartdesk.core.errors import DomainError, Invalid
 from heartdesk.customers import services as customers
 from heartdesk.customers.models import Contact
+from heartdesk.messaging import outbox
+from heartdesk.messaging import selectors as messaging
 from heartdesk.tickets import services
 from heartdesk.tickets.choices import Channel, InboundState
-from heartdesk.tickets.mail import outbound
 from heartdesk.tickets.mail.parse import (
     MalformedMail,
     ParsedMail,
@@ -28,7 +29,7 @@ from heartdesk.tickets.mail.parse import (
     ticket_reference,
 )
 from heartdesk.tickets.mail.quotes import strip_quoted, strip_quoted_html
-from heartdesk.tickets.models import InboundMail, Message, OutboundEmail, Ticket
+from heartdesk.tickets.models import InboundMail, Message, Ticket
 
 log = logging.getLogger("heartdesk.mail")
 _ROOT = re.compile(r"^ticket-(\d+)@(.+)$")
@@ -56,12 +57,14 @@ def find_ticket(parsed: ParsedMail, contact: Contact | None) -> Ticket | None:
         found = Message.objects.filter(message_id__in=ids).select_related("ticket").order_by("-id").first()
         if found:
             return found.ticket
-        sent = OutboundEmail.objects.filter(message_id__in=ids).exclude(ticket=None).order_by("-id").first()
+        sent = messaging.outbound_about(Ticket, message_ids=ids)
         if sent:
-            return sent.ticket
+            ticket = Ticket.objects.filter(pk=sent.about_id).first()
+            if ticket:
+                return ticket
         for ref in ids:
             match = _ROOT.match(ref)
-            if match and match.group(2) == outbound.mail_domain():
+            if match and match.group(2) == outbox.mail_domain():
                 ticket = Ticket.objects.filter(pk=int(match.group(1))).first()
                 if ticket:
                     return ticket

@@ -33,8 +33,6 @@ def accept(raw: bytes, *, source: str, envelope_from: str = "", recipients: list
     """Store `raw` and queue its processing; raise TooLarge over HEARTDESK_MAIL_MAX_BYTES (nothing is stored)."""
     if len(raw) > settings.MAIL_MAX_BYTES:
         raise TooLarge(f"message of {len(raw)} bytes is over the limit of {settings.MAIL_MAX_BYTES} bytes")
-    from heartdesk.tickets.tasks import process_inbound_mail
-
     with transaction.atomic():
         mail = InboundMail.objects.create(
             source=source[:100],
@@ -44,5 +42,5 @@ def accept(raw: bytes, *, source: str, envelope_from: str = "", recipients: list
             size=len(raw),
             message_id=header_message_id(raw)[:255],
         )
-        enqueue_on_commit(process_inbound_mail, mail.pk)
+        enqueue_on_commit("heartdesk.tickets.tasks.process_inbound_mail", mail.pk)
     return mail

@@ -1,1 +1,1 @@
-"""Business-time arithmetic for SLA targets; pure Python, no ORM (STYLE rule 12)."""
+"""The SLA engine: which policy applies (matching), clocks, the sweep, and the settings pages, API and services."""

@@ -10,9 +10,10 @@ from django.core.management import CommandError, call_command
 
 from heartdesk.accounts.choices import Role
 from heartdesk.customers.models import Contact, Organization
+from heartdesk.messaging.models import Notification, OutboundEmail
 from heartdesk.tickets import importing
 from heartdesk.tickets.choices import ClockState, EventKind, Status, Target
-from heartdesk.tickets.models import Message, Notification, OutboundEmail, SlaClock, Ticket, TicketEvent
+from heartdesk.tickets.models import Message, SlaClock, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,12 @@ import pytest
 from django.utils import timezone
 
 from heartdesk.accounts.choices import Role
-from heartdesk.tickets import services, sweep
+from heartdesk.messaging.models import OutboundEmail
+from heartdesk.tickets import services
 from heartdesk.tickets.choices import InboundState, Level, Status
 from heartdesk.tickets.mail.receiver import Receiver
-from heartdesk.tickets.models import InboundMail, Message, OutboundEmail, Ticket
+from heartdesk.tickets.models import InboundMail, Message, Ticket
+from heartdesk.tickets.sla import sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -150,7 +150,7 @@ def test_bad_input_names_the_field_and_writes_nothing(cast):
 
 
 def test_the_acknowledgement_states_the_expected_response_in_the_customers_time_zone():
-    from heartdesk.tickets.models import OutboundEmail
+    from heartdesk.messaging.models import OutboundEmail
 
     t = ticket(requester=contact(time_zone="Europe/Berlin"), priority="p3")  # due Monday 14:00 UTC
     ack = OutboundEmail.objects.get(ticket=t, key=f"ack:{t.pk}")

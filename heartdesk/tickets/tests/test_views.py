@@ -11,12 +11,11 @@ from django.utils import timezone
 from heartdesk.accounts.choices import Role
 from heartdesk.customers.models import Contact
 from heartdesk.tickets import services
-from heartdesk.tickets.choices import Level, LinkKind, MessageKind, NotificationKind, Status
+from heartdesk.tickets.choices import Level, LinkKind, MessageKind, Status
 from heartdesk.tickets.models import (
     Attachment,
     CannedResponse,
     Message,
-    Notification,
     RootCauseAnalysis,
     SavedFilter,
     Ticket,
@@ -82,7 +81,7 @@ def test_the_ticket_page_shows_the_conversation_timeline_clocks_and_requester(we
 
 def test_the_new_ticket_and_notifications_pages_render(web, t):
     assert web[Role.AGENT].get(_url("new")).status_code == 200
-    assert web[Role.AGENT].get(_url("notifications")).status_code == 200
+    assert web[Role.AGENT].get(reverse("messaging:notifications")).status_code == 200
 
 
 def test_an_executive_can_read_but_not_write(web, cast, t):
@@ -346,7 +345,7 @@ def test_a_service_refusal_on_create_rolls_back_the_new_contact(web):
     assert not Ticket.objects.exists() and not Contact.objects.exists()
 
 
-# --- Saved filters and notifications --------------------------------------------------------------------------
+# --- Saved filters --------------------------------------------------------------------------
 
 
 def test_a_filter_is_saved_listed_and_removed(web, cast, t):
@@ -372,28 +371,6 @@ def test_a_nameless_duplicate_or_invalid_filter_is_a_field_error(web, cast):
     response = web[Role.AGENT].post(_url("filter_create"), {"name": "Mine", "query": "queue=team"})
     assert response.status_code == 200 and "already have a filter" in response.content.decode()
     assert SavedFilter.objects.count() == 1
-
-
-def test_notifications_are_listed_unread_first_counted_and_marked_read(web, cast):
-    agent = cast[Role.AGENT]
-    t1 = ticket(assignee=agent)  # notifies the assignee
-    Notification.objects.create(user=agent, kind=NotificationKind.AT_RISK, text="Old one", read_at=timezone.now())
-    page = web[Role.AGENT].get(_url("notifications")).content.decode()
-    assert page.index(f"{t1.reference} is assigned to you") < page.index("Old one")
-    badge = web[Role.AGENT].get(_url("notifications_badge")).content.decode()
-    assert '<span class="notif-count"' in badge and ">1<" in badge
-    unread = Notification.objects.get(read_at__isnull=True)
-    assert web[Role.AGENT].post(_url("notification_read", unread.pk)).status_code == 302
-    assert not Notification.objects.filter(read_at__isnull=True).exists()
-    ticket(assignee=agent, requester=Contact.objects.get())
-    web[Role.AGENT].post(_url("notifications_read_all"))
-    assert not Notification.objects.filter(read_at__isnull=True).exists()
-
-
-def test_someone_elses_notification_cannot_be_marked(web, cast):
-    ticket(assignee=cast[Role.SPECIALIST])
-    theirs = Notification.objects.get()
-    assert web[Role.AGENT].post(_url("notification_read", theirs.pk)).status_code == 404
 
 
 # --- Query counts ---------------------------------------------------------------------------------------------
@@ -458,14 +435,3 @@ def test_a_p1_ticket_page_adds_only_its_rca(web, cast, django_assert_num_queries
 def test_a_p3_ticket_page_builds_no_rca_form(web, t):
     response = web[Role.AGENT].get(_url("ticket", t.pk))
     assert 'id="rca"' not in response.content.decode() and response.context["rca_form"] is None
-
-
-def test_an_executive_clears_their_own_notifications(web, cast):
-    from heartdesk.tickets.models import Notification
-
-    executive = cast[Role.EXECUTIVE]
-    note = Notification.objects.create(user=executive, kind="escalated", text="HD-1 escalated to Executive")
-    response = web[Role.EXECUTIVE].post(f"/tickets/notifications/{note.pk}/read/")
-    assert response.status_code in (200, 302)
-    note.refresh_from_db()
-    assert note.read_at is not None
