@@ -17,10 +17,10 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from heartdesk.core.management.commands.demo import FIRST, LAST  # noqa: E402
 from heartdesk.core.text import search_key  # noqa: E402
 from heartdesk.customers.models import Contact, ContactSearchKey, Organization, Segment, Tier  # noqa: E402
 from heartdesk.customers.search import keys_for  # noqa: E402
+from heartdesk.demo.management.commands.demo import FIRST, LAST  # noqa: E402
 
 WORDS = [
     "Physics",

@@ -113,7 +113,7 @@ def sweep_step(newly_due: int = NEWLY_DUE) -> None:
     import django
 
     django.setup()
-    from heartdesk.tickets import sweep
+    from heartdesk.tickets.sla import sweep
     from heartdesk.tickets.models import SlaClock, Ticket
 
     # "now" is the moment the newly_due-th unswept clock falls due, so exactly that many are due whatever the time

@@ -16,7 +16,7 @@ from heartdesk.accounts.models import Team, User
 from heartdesk.core.errors import Invalid
 from heartdesk.core.schemas import CursorPage, PageParams
 from heartdesk.customers.models import Contact, Organization
-from heartdesk.tickets import events, selectors, services, workspace
+from heartdesk.tickets import escalation, events, rca, selectors, services, workspace
 from heartdesk.tickets.choices import (
     Channel,
     Level,
@@ -481,7 +481,7 @@ def list_escalations(request, ticket_id: int):
 
 @router.post("/tickets/{int:ticket_id}/escalate", response=TicketOut)
 def escalate(request, ticket_id: int, payload: EscalateIn):
-    services.ticket_escalate(
+    escalation.ticket_escalate(
         ticket=_ticket(ticket_id),
         to_level=payload.to_level,
         reason=payload.reason,
@@ -493,7 +493,7 @@ def escalate(request, ticket_id: int, payload: EscalateIn):
 
 @router.post("/tickets/{int:ticket_id}/deescalate", response=TicketOut)
 def deescalate(request, ticket_id: int, payload: EscalateIn):
-    services.ticket_deescalate(
+    escalation.ticket_deescalate(
         ticket=_ticket(ticket_id), to_level=payload.to_level, reason=payload.reason, actor=request.user
     )
     return _detail(ticket_id)
@@ -530,12 +530,12 @@ def get_rca(request, ticket_id: int):
 @router.put("/tickets/{int:ticket_id}/rca", response=RcaOut)
 def put_rca(request, ticket_id: int, payload: RcaIn):
     actions = [
-        services.ActionIn(
+        rca.ActionIn(
             description=a.description, owner=_get(User, a.owner_id, f"actions.{i}.owner_id"), due_date=a.due_date
         )
         for i, a in enumerate(payload.actions)
     ]
-    return services.rca_save(
+    return rca.rca_save(
         ticket=_ticket(ticket_id),
         summary=payload.summary,
         category=payload.category,

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from heartdesk.core.errors import Conflict
 from heartdesk.messaging import quiet
-from heartdesk.tickets import services
+from heartdesk.tickets import escalation, services
 from heartdesk.tickets.choices import Channel, Status
 from heartdesk.tickets.models import Ticket
 from heartdesk.tickets.sla import sweep
@@ -246,7 +246,7 @@ def _promise(hours: int):
 
 def _escalate(life: _Life, at: dt.datetime) -> None:
     try:
-        services.ticket_escalate(
+        escalation.ticket_escalate(
             ticket=life.ticket,
             reason="Needs the specialists: beyond what level 1 can change.",
             team=life.specialist_team,

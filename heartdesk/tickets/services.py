@@ -14,48 +14,39 @@ from django.utils import timezone
 
 from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team, User
-from heartdesk.core import bulk
-from heartdesk.core.errors import Conflict, Invalid, NotFound
+from heartdesk.core import validation
+from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.customers.models import Contact, Organization, Tag
-from heartdesk.messaging import quiet
 from heartdesk.messaging.choices import NotificationKind
-from heartdesk.reporting import rollups
-from heartdesk.tickets import events, notify, signals
+from heartdesk.tickets import events, notify, rca, signals
 from heartdesk.tickets.choices import (
-    LEVEL_ORDER,
     OPEN_STATUSES,
     TRANSITIONS,
     Channel,
     Direction,
     EventKind,
-    Level,
     LinkKind,
     MessageKind,
     Priority,
-    RootCauseCategory,
     Status,
     TicketType,
 )
+from heartdesk.tickets.locking import lock, save_locked
 from heartdesk.tickets.mail import outbound
 from heartdesk.tickets.mail.parse import sanitize_html
 from heartdesk.tickets.models import (
     Attachment,
-    CorrectiveAction,
-    Escalation,
     Message,
     RootCauseAnalysis,
     Ticket,
-    TicketEvent,
     TicketLink,
 )
 from heartdesk.tickets.sla import clocks
-from heartdesk.webhooks.dispatch import emit, wanted
+from heartdesk.tickets.webhook_events import on_commit_webhook
 
 _CID = re.compile(r'src="cid:([^"]+)"')
 # Channels where an agent is talking to the customer live: the ticket's first response is made as it is logged.
 LIVE_CHANNELS = (Channel.PHONE, Channel.CHAT)
-RCA_RECURRENCE = 3  # a P2 is recurring when its organization and category come up this often …
-RCA_RECURRENCE_DAYS = 30  # … within this many days
 
 
 @dataclass
@@ -68,23 +59,6 @@ class NewAttachment:
 
 
 # --- Checks ---------------------------------------------------------------------------------------------------
-
-
-def _choice(value, choices, field: str) -> str:
-    if value not in choices.values:
-        raise Invalid(
-            f"Unknown {field.replace('_', ' ')} {value!r}; choose one of {', '.join(choices.values)}.", field=field
-        )
-    return value
-
-
-def _text(value, field: str, *, max_length: int, required: bool = False) -> str:
-    text = " ".join(str(value or "").split()) if max_length <= 500 else str(value or "").strip()
-    if required and not text:
-        raise Invalid(f"The {field.replace('_', ' ')} must not be empty.", field=field)
-    if len(text) > max_length:
-        raise Invalid(f"The {field.replace('_', ' ')} is {len(text)} characters; at most {max_length}.", field=field)
-    return text
 
 
 def _attachments(message: Message, files: list[NewAttachment] | None) -> None:
@@ -122,53 +96,6 @@ def _attachments(message: Message, files: list[NewAttachment] | None) -> None:
         message.save(update_fields=["body_html"])
 
 
-def lock(ticket: Ticket | int) -> Ticket:
-    """The ticket, re-read under its row lock (call inside a transaction)."""
-    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    try:
-        return (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("sla_policy", "organization", "requester")
-            .get(pk=pk)
-        )
-    except Ticket.DoesNotExist:
-        raise NotFound(f"No ticket {pk}.", field="ticket")
-
-
-def _save(ticket: Ticket, *, now) -> None:
-    ticket.is_open = ticket.status in OPEN_STATUSES
-    clocks.sync_ticket_dues(ticket, now=now)
-    ticket.updated_at = now
-    ticket.save()
-
-
-def on_commit_webhook(event_type: str, ticket: Ticket, **extra) -> None:
-    """Call inside the transaction: the deliveries are written with it and sent after commit."""
-    if quiet.is_quiet():
-        return
-    emit(event_type, {"ticket": ticket_payload(ticket), **extra}, ref=ticket.reference)
-
-
-def ticket_payload(ticket: Ticket) -> dict:
-    return {
-        "id": ticket.pk,
-        "reference": ticket.reference,
-        "subject": ticket.subject,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "channel": ticket.channel,
-        "type": ticket.type,
-        "level": ticket.level,
-        "requester_id": ticket.requester_id,
-        "organization_id": ticket.organization_id,
-        "assignee_id": ticket.assignee_id,
-        "team_id": ticket.team_id,
-        "first_response_due": events.value(ticket.first_response_due),
-        "next_update_due": events.value(ticket.next_update_due),
-        "resolution_due": events.value(ticket.resolution_due),
-    }
-
-
 # --- Create ---------------------------------------------------------------------------------------------------
 
 
@@ -199,11 +126,11 @@ def ticket_create(
     if actor is not None:
         policy.require(actor, policy.TICKETS_WORK)
     now = now or timezone.now()
-    subject = _text(subject, "subject", max_length=300, required=True)
-    _choice(channel, Channel, "channel")
-    _choice(type, TicketType, "type")
-    _choice(priority, Priority, "priority")
-    category = _text(category, "category", max_length=100)
+    subject = validation.text(subject, "subject", max_length=300, required=True, one_line=True)
+    validation.choice(channel, Channel, "channel")
+    validation.choice(type, TicketType, "type")
+    validation.choice(priority, Priority, "priority")
+    category = validation.text(category, "category", max_length=100, one_line=True)
     if requester is None:
         raise Invalid("A ticket needs a requester (the contact who asked).", field="requester")
     if call_duration_seconds is not None and (call_duration_seconds < 0 or call_duration_seconds > 86400):
@@ -315,7 +242,7 @@ def ticket_reply(
         if promise_at <= now:
             raise Invalid("The promised time must be in the future.", field="promise_at")
     if status is not None:
-        _choice(status, Status, "status")
+        validation.choice(status, Status, "status")
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.REPLY,
@@ -343,7 +270,7 @@ def ticket_reply(
         events.record(ticket, EventKind.PROMISE, actor=actor, when=now, due_at=promise_at, note=promise_note[:300])
     if status is not None and status != ticket.status:
         _transition(ticket, status, actor=actor, now=now)
-    _save(ticket, now=now)
+    save_locked(ticket, now=now)
     if message.recipients and notify_customer:
         outbound.queue_reply(ticket, message)
     on_commit_webhook("ticket.message", ticket, message_id=message.pk, kind=message.kind)
@@ -439,7 +366,7 @@ def ticket_customer_reply(
     elif ticket.status in (Status.PENDING, Status.NEW) and ticket.status == Status.PENDING:
         _move(ticket, Status.OPEN, actor=None, actor_label=label, now=now)
         clocks.apply_status(ticket, at=now)
-    _save(ticket, now=now)
+    save_locked(ticket, now=now)
     # The assignee and the followers hear of it; with nobody assigned, the team does.
     text = f"{contact} replied on {ticket.reference}"
     recipients = [u for u in (ticket.assignee,) if u] + list(ticket.followers.all())
@@ -489,26 +416,6 @@ def _move(ticket: Ticket, status: str, *, actor, now, actor_label: str = "") -> 
     )
 
 
-def rca_required(ticket: Ticket) -> bool:
-    """P1 always; P2 when it recurs (same organization and category 3 times in 30 days) or a problem caused it."""
-    if ticket.priority == Priority.P1:
-        return True
-    if ticket.priority != Priority.P2:
-        return False
-    if TicketLink.objects.filter(source=ticket, kind=LinkKind.CAUSED_BY).exists():
-        return True
-    if ticket.organization_id and ticket.category:
-        since = ticket.created_at - dt.timedelta(days=RCA_RECURRENCE_DAYS)
-        recent = Ticket.objects.filter(
-            organization_id=ticket.organization_id,
-            category=ticket.category,
-            created_at__gte=since,
-            created_at__lte=ticket.created_at + dt.timedelta(days=RCA_RECURRENCE_DAYS),
-        )
-        return recent.count() >= RCA_RECURRENCE
-    return False
-
-
 def _transition(ticket: Ticket, status: str, *, actor, now, actor_label: str = "") -> None:
     old = ticket.status
     if status == old:
@@ -519,7 +426,7 @@ def _transition(ticket: Ticket, status: str, *, actor, now, actor_label: str = "
             f"A ticket cannot go from {old} to {status}; from {old} it can go to: {allowed}.", field="status"
         )
     if status == Status.CLOSED:
-        ticket.rca_required = rca_required(ticket)
+        ticket.rca_required = rca.rca_required(ticket)
         if ticket.rca_required and not RootCauseAnalysis.objects.filter(ticket=ticket).exists():
             raise Conflict(
                 f"{ticket.reference} needs a root cause analysis before it can be closed "
@@ -530,7 +437,7 @@ def _transition(ticket: Ticket, status: str, *, actor, now, actor_label: str = "
     _move(ticket, status, actor=actor, actor_label=actor_label, now=now)
     if status == Status.SOLVED:
         ticket.solved_at = now
-        ticket.rca_required = rca_required(ticket)
+        ticket.rca_required = rca.rca_required(ticket)
         # FCR: solved with at most one public agent reply (none for a call solved on the line), never reopened.
         ticket.first_contact_resolution = ticket.agent_reply_count <= 1 and ticket.reopen_count == 0
         clocks.on_solved(ticket, at=now)
@@ -566,10 +473,10 @@ def _required_requester(value):
 
 # The plain fields ticket_update changes: how each is checked, and (when not "field") its kind of timeline event.
 _FIELD_CLEANERS = {
-    "subject": lambda v: _text(v, "subject", max_length=300, required=True),
-    "category": lambda v: _text(v, "category", max_length=100),
-    "type": lambda v: _choice(v, TicketType, "type"),
-    "priority": lambda v: _choice(v, Priority, "priority"),
+    "subject": lambda v: validation.text(v, "subject", max_length=300, required=True, one_line=True),
+    "category": lambda v: validation.text(v, "category", max_length=100, one_line=True),
+    "type": lambda v: validation.choice(v, TicketType, "type"),
+    "priority": lambda v: validation.choice(v, Priority, "priority"),
     "requester": _required_requester,
     "organization": lambda v: v,
     "team": lambda v: v,
@@ -640,178 +547,16 @@ def ticket_update(*, ticket: Ticket, actor: User | None, actor_label: str = "", 
     if recompute:
         clocks.recompute(ticket, at=now, reason="priority or organization changed")
     if "status" in changes and changes["status"] != ticket.status:
-        _transition(ticket, _choice(changes["status"], Status, "status"), actor=actor, actor_label=actor_label, now=now)
-    _save(ticket, now=now)
+        _transition(
+            ticket,
+            validation.choice(changes["status"], Status, "status"),
+            actor=actor,
+            actor_label=actor_label,
+            now=now,
+        )
+    save_locked(ticket, now=now)
     on_commit_webhook("ticket.updated", ticket, changed=sorted(changes))
     return ticket
-
-
-# --- Escalation -----------------------------------------------------------------------------------------------
-
-
-def _target_level(ticket: Ticket, to_level: str | None, *, step: int) -> str:
-    """The level to move to: the one named, or the next in the direction of `step` (+1 up, -1 down)."""
-    current = LEVEL_ORDER.index(ticket.level)
-    if to_level is None:
-        if not 0 <= current + step < len(LEVEL_ORDER):
-            edge = "the highest level" if step > 0 else "level 1"
-            raise Conflict(f"{ticket.reference} is already at {edge}.", field="to_level")
-        return LEVEL_ORDER[current + step]
-    _choice(to_level, Level, "to_level")
-    if (LEVEL_ORDER.index(to_level) - current) * step <= 0:
-        verb = "escalate to a higher" if step > 0 else "de-escalate to a lower"
-        raise Conflict(f"{ticket.reference} is at {ticket.get_level_display()}; {verb} level.", field="to_level")
-    return to_level
-
-
-@transaction.atomic
-def _change_level(*, ticket, to_level, step, reason, actor, team=None, rule=None, now=None) -> Ticket:
-    """Escalate (step +1) or de-escalate (step -1) with a reason; the Escalation rows are the history of levels."""
-    if actor is not None:
-        policy.require(actor, policy.TICKETS_WORK)
-    now = now or timezone.now()
-    reason = _text(reason, "reason", max_length=500, required=True)
-    ticket = lock(ticket)
-    old = ticket.level
-    to_level = _target_level(ticket, to_level, step=step)
-    Escalation.objects.create(
-        ticket=ticket, from_level=old, to_level=to_level, reason=reason, actor=actor, rule=rule, created_at=now
-    )
-    events.changed(
-        ticket,
-        EventKind.ESCALATED if step > 0 else EventKind.DEESCALATED,
-        field="level",
-        old=old,
-        new=to_level,
-        reason=reason,
-        actor=actor,
-        actor_label="" if actor else f"rule: {rule.name}" if rule else "system",
-        when=now,
-        rule=rule.name if rule else "",
-    )
-    ticket.level = to_level
-    if team is not None and team != ticket.team:
-        events.changed(ticket, EventKind.TEAM, field="team", old=ticket.team, new=team, actor=actor, when=now)
-        ticket.team = team
-    _save(ticket, now=now)
-    if step > 0:
-        watchers = [u for u in (ticket.assignee,) if u and u != actor]
-        text = f"{ticket.reference} escalated to {ticket.get_level_display()}"
-        notify.users(watchers, ticket, NotificationKind.ESCALATED, text, now=now)
-        on_commit_webhook("ticket.escalated", ticket, level=to_level, reason=reason)
-    else:
-        on_commit_webhook("ticket.updated", ticket, changed=["level"])
-    return ticket
-
-
-@dataclass
-class RuleEscalation:
-    ticket: Ticket  # read with its team and assignee
-    rule: object
-    to_level: str
-    reason: str
-
-
-def tickets_escalate_by_rule(items: list[RuleEscalation], *, now, outbox: list, also: dict | None = None) -> set[int]:
-    """The SLA sweep's batch form of `ticket_escalate`: the same rows, events, notifications and webhooks, written
-    with a few bulk statements. Call inside the sweep's transaction with the tickets' clocks claimed.
-
-    `also` are more columns to set on the escalated tickets in the same UPDATE (the sweep's SLA flags), so a ticket
-    row is rewritten once, not twice: on PostgreSQL every rewrite adds an entry to each of its indexes. The
-    notifications are added to `outbox` for the caller to send with its own (`notify.many` then tells each person
-    of each ticket once). Returns the ids of the tickets escalated."""
-    items = [i for i in items if LEVEL_ORDER.index(i.to_level) > LEVEL_ORDER.index(i.ticket.level)]
-    if not items:
-        return set()
-    bulk.insert_rows(
-        Escalation,
-        [
-            {
-                "ticket_id": i.ticket.pk,
-                "from_level": i.ticket.level,
-                "to_level": i.to_level,
-                "reason": i.reason,
-                "rule_id": i.rule.pk,
-                "created_at": now,
-            }
-            for i in items
-        ],
-    )
-    made, notes, moved = [], [], []
-    for i in items:
-        label = f"rule: {i.rule.name}"
-        made.append(
-            events.build(
-                i.ticket,
-                EventKind.ESCALATED,
-                actor_label=label,
-                when=now,
-                field="level",
-                old=i.ticket.level,
-                new=i.to_level,
-                reason=i.reason,
-                rule=i.rule.name,
-            )
-        )
-        team = i.rule.assign_team
-        if team is not None and team.pk != i.ticket.team_id:
-            made.append(
-                events.build(
-                    i.ticket, EventKind.TEAM, actor_label=label, when=now, field="team", old=i.ticket.team, new=team
-                )
-            )
-            i.ticket.team = team
-            moved.append(i.ticket.pk)
-        i.ticket.level = i.to_level
-        text = f"{i.ticket.reference} escalated to {i.ticket.get_level_display()}"
-        watchers = [i.ticket.assignee] if i.ticket.assignee_id else []
-        if i.rule.notify_manager:
-            manager = notify.manager_of(i.ticket)
-            if manager:
-                notes.append(
-                    (
-                        [manager],
-                        i.ticket,
-                        NotificationKind.ESCALATED,
-                        f"{i.ticket.reference} escalated by rule “{i.rule.name}”",
-                    )
-                )
-        notes.append((watchers, i.ticket, NotificationKind.ESCALATED, text))
-    bulk.insert_rows(TicketEvent, made)
-    groups: dict[tuple, list[int]] = {}
-    for i in items:
-        groups.setdefault((i.to_level, i.ticket.team_id), []).append(i.ticket.pk)
-    for (level, team_id), pks in groups.items():
-        Ticket.objects.filter(pk__in=pks).update(level=level, team_id=team_id, updated_at=now, **(also or {}))
-    # A bulk update sends no signal. The level is no KPI dimension: only a new team moves a ticket's facts, and the
-    # escalation itself counts on the solved day ("solved tickets that were ever escalated").
-    rollups.mark_tickets_dirty(moved)
-    rollups.mark_days_dirty(i.ticket.solved_at for i in items)
-    outbox.extend(notes)
-    if not quiet.is_quiet() and wanted("ticket.escalated"):
-        for i in items:
-            on_commit_webhook("ticket.escalated", i.ticket, level=i.to_level, reason=i.reason)
-    return {i.ticket.pk for i in items}
-
-
-def ticket_escalate(
-    *,
-    ticket: Ticket,
-    to_level: str | None = None,
-    reason: str,
-    actor: User | None,
-    team: Team | None = None,
-    rule=None,
-    now=None,
-) -> Ticket:
-    """Raise the level (one up when none is named); a rule's name stands in for the actor of automatic ones."""
-    return _change_level(
-        ticket=ticket, to_level=to_level, step=1, reason=reason, actor=actor, team=team, rule=rule, now=now
-    )
-
-
-def ticket_deescalate(*, ticket: Ticket, to_level: str | None = None, reason: str, actor: User, now=None) -> Ticket:
-    return _change_level(ticket=ticket, to_level=to_level, step=-1, reason=reason, actor=actor, now=now)
 
 
 # --- Links and RCA --------------------------------------------------------------------------------------------
@@ -821,7 +566,7 @@ def ticket_deescalate(*, ticket: Ticket, to_level: str | None = None, reason: st
 def ticket_link(*, ticket: Ticket, target: Ticket, kind: str, actor: User, now=None) -> TicketLink:
     policy.require(actor, policy.TICKETS_WORK)
     now = now or timezone.now()
-    _choice(kind, LinkKind, "kind")
+    validation.choice(kind, LinkKind, "kind")
     ticket = lock(ticket)
     if target.pk == ticket.pk:
         raise Invalid("A ticket cannot be linked to itself.", field="target")
@@ -832,7 +577,7 @@ def ticket_link(*, ticket: Ticket, target: Ticket, kind: str, actor: User, now=N
     link = TicketLink.objects.create(source=ticket, target=target, kind=kind, created_by=actor, created_at=now)
     events.record(ticket, EventKind.LINKED, actor=actor, when=now, link=kind, target=target.reference)
     events.record(target, EventKind.LINKED, actor=actor, when=now, link=f"{kind} (from)", target=ticket.reference)
-    _save(ticket, now=now)
+    save_locked(ticket, now=now)
     return link
 
 
@@ -842,54 +587,3 @@ def ticket_unlink(*, link: TicketLink, actor: User, now=None) -> None:
     now = now or timezone.now()
     events.record(link.source, EventKind.UNLINKED, actor=actor, when=now, link=link.kind, target=link.target.reference)
     link.delete()
-
-
-@dataclass
-class ActionIn:
-    description: str
-    owner: User | None
-    due_date: dt.date | None
-
-
-@transaction.atomic
-def rca_save(*, ticket: Ticket, summary: str, category: str, actions: list[ActionIn], actor: User, now=None):
-    """Write or replace the root cause analysis: summary, root-cause category, corrective actions with owners."""
-    policy.require(actor, policy.TICKETS_WORK)
-    now = now or timezone.now()
-    ticket = lock(ticket)
-    summary = _text(summary, "summary", max_length=5000, required=True)
-    _choice(category, RootCauseCategory, "category")
-    if not actions:
-        raise Invalid("Name at least one corrective action with an owner and a due date.", field="actions")
-    for i, action in enumerate(actions):
-        _text(action.description, f"actions.{i}.description", max_length=500, required=True)
-        if action.owner is None:
-            raise Invalid("Each corrective action needs an owner.", field=f"actions.{i}.owner")
-        if action.due_date is None:
-            raise Invalid("Each corrective action needs a due date.", field=f"actions.{i}.due_date")
-    rca, created = RootCauseAnalysis.objects.update_or_create(
-        ticket=ticket,
-        defaults={"summary": summary, "category": category, "updated_at": now},
-        create_defaults={
-            "summary": summary,
-            "category": category,
-            "created_by": actor,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-    rca.actions.all().delete()
-    CorrectiveAction.objects.bulk_create(
-        CorrectiveAction(rca=rca, description=" ".join(a.description.split()), owner=a.owner, due_date=a.due_date)
-        for a in actions
-    )
-    events.record(
-        ticket,
-        EventKind.RCA,
-        actor=actor,
-        when=now,
-        what="written" if created else "updated",
-        category=category,
-        actions=len(actions),
-    )
-    return rca

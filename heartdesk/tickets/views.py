@@ -15,7 +15,7 @@ from heartdesk.accounts.decorators import permission_required
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
 from heartdesk.customers import services as customers
-from heartdesk.tickets import selectors, services, workspace
+from heartdesk.tickets import escalation, rca, selectors, services, workspace
 from heartdesk.tickets.choices import (
     Channel,
     ClockState,
@@ -335,7 +335,7 @@ def ticket_level(request, pk: int):
     form = LevelForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        change = services.ticket_escalate if data["direction"] == "up" else services.ticket_deescalate
+        change = escalation.ticket_escalate if data["direction"] == "up" else escalation.ticket_deescalate
         try:
             ticket = change(ticket=ticket, to_level=data["to_level"] or None, reason=data["reason"], actor=request.user)
         except DomainError as exc:
@@ -387,14 +387,14 @@ def ticket_rca(request, pk: int):
     form = RcaForm(request.POST, users=users.values())
     if form.is_valid():
         rows = form.filled_rows()
-        actions = [services.ActionIn(description=d, owner=users.get(o or ""), due_date=due) for _, d, o, due in rows]
+        actions = [rca.ActionIn(description=d, owner=users.get(o or ""), due_date=due) for _, d, o, due in rows]
         fields = {"actions": "action_0_description"}
         for n, (i, *_rest) in enumerate(rows):
             fields.update(
                 {f"actions.{n}.{part}": f"action_{i}_{part}" for part in ("description", "owner", "due_date")}
             )
         try:
-            services.rca_save(
+            rca.rca_save(
                 ticket=ticket,
                 summary=form.cleaned_data["summary"],
                 category=form.cleaned_data["category"],

@@ -20,6 +20,7 @@ from heartdesk.reporting.types import Dimension, Grain
 from heartdesk.surveys import services as surveys
 from heartdesk.surveys.models import Invitation
 from heartdesk.surveys.seed import seed as seed_survey
+from heartdesk.tickets import escalation
 from heartdesk.tickets import services as tickets
 from heartdesk.tickets.choices import Status
 from heartdesk.tickets.models import Ticket
@@ -174,7 +175,7 @@ def _play(w, steps, minutes, made: list, clock: list) -> None:
                 now=now,
             )
         elif kind == "escalate" and t.level != "executive":
-            tickets.ticket_escalate(ticket=t, reason="Needs an expert.", actor=agents[0], now=now)
+            escalation.ticket_escalate(ticket=t, reason="Needs an expert.", actor=agents[0], now=now)
 
 
 def _answer(w, made, now, csat, nps) -> None:

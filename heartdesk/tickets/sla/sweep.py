@@ -16,7 +16,7 @@ from django.utils import timezone
 from heartdesk.accounts.models import Team, User
 from heartdesk.core import bulk
 from heartdesk.messaging.choices import NotificationKind
-from heartdesk.tickets import events, notify, services
+from heartdesk.tickets import escalation, events, locking, notify, webhook_events
 from heartdesk.tickets.choices import LEVEL_ORDER, ClockEventKind, ClockState, EscalationTrigger, EventKind, Target
 from heartdesk.tickets.models import (
     Escalation,
@@ -128,7 +128,7 @@ class _Rules:
                 continue  # a rule never lowers a level
             self.fired.add((ticket.pk, rule.pk))
             reason = f"{TARGET_LABELS[clock.target]} {trigger.replace('_', ' ')}"
-            return services.RuleEscalation(ticket=ticket, rule=rule, to_level=to_level, reason=reason)
+            return escalation.RuleEscalation(ticket=ticket, rule=rule, to_level=to_level, reason=reason)
         return None
 
 
@@ -142,7 +142,7 @@ def _team_members(tickets) -> dict[int, list]:
 
 def _promise_breach(clock: SlaClock, now: dt.datetime) -> None:
     """A promise passed unkept: recorded as broken and stopped (rare; one clock at a time, read whole)."""
-    ticket = services.lock(clock.ticket_id)
+    ticket = locking.lock(clock.ticket_id)
     clock = SlaClock.objects.select_related("promised_by").get(pk=clock.pk)
     events.sla(ticket, what="promise broken", target=clock.target, when=now, due_at=clock.due_at)
     clocks.fulfil(ticket, clock, at=now, reason="promised time passed")
@@ -192,13 +192,15 @@ def _breach_batch(ids: list[int], now: dt.datetime) -> int:
         notes.append((people, ticket, NotificationKind.BREACHED, text))
     if wanted("ticket.sla_breached"):
         for clock in slas:
-            services.on_commit_webhook("ticket.sla_breached", clock.ticket, target=clock.target, due_at=clock.due_at)
+            webhook_events.on_commit_webhook(
+                "ticket.sla_breached", clock.ticket, target=clock.target, due_at=clock.due_at
+            )
     rules = _Rules(EscalationTrigger.BREACH, tickets)
     escalations = [e for c in slas if (e := rules.escalation(EscalationTrigger.BREACH, c, c.ticket))]
     # Each ticket row is written once: an escalated ticket gets its breach flags with its new level. Each person
     # hears of a ticket once: of its breach and the escalation that followed in one notification.
     flags = {"breached": True, "at_risk": False}
-    escalated = services.tickets_escalate_by_rule(escalations, now=now, also=flags, outbox=notes)
+    escalated = escalation.tickets_escalate_by_rule(escalations, now=now, also=flags, outbox=notes)
     Ticket.objects.filter(pk__in=[t.pk for t in tickets if t.pk not in escalated]).update(**flags)
     notify.many(notes, now=now)
     return len(batch)
@@ -259,7 +261,7 @@ def _at_risk_batch(ids: list[int], now: dt.datetime) -> int:
     if slas:
         rules = _Rules(EscalationTrigger.AT_RISK, tickets)
         escalations = [e for c in slas if (e := rules.escalation(EscalationTrigger.AT_RISK, c, c.ticket))]
-        services.tickets_escalate_by_rule(escalations, now=now, outbox=notes)
+        escalation.tickets_escalate_by_rule(escalations, now=now, outbox=notes)
     notify.many(notes, now=now)
     return len(batch)
 

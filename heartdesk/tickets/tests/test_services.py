@@ -6,7 +6,7 @@ import pytest
 
 from heartdesk.accounts.choices import Role
 from heartdesk.core.errors import Conflict, Invalid
-from heartdesk.tickets import services
+from heartdesk.tickets import escalation, rca, services
 from heartdesk.tickets.choices import ClockState, EventKind, Level, Status, Target
 from heartdesk.tickets.models import SlaClock, Ticket, TicketEvent
 from heartdesk.tickets.tests.factories import MONDAY_10, contact, ticket
@@ -77,12 +77,12 @@ def test_a_p1_cannot_be_closed_without_an_rca(cast):
         services.ticket_update(ticket=t, status=Status.CLOSED, actor=agent)
     assert error.value.field == "rca"
     with pytest.raises(Invalid):
-        services.rca_save(ticket=t, summary="Disk full", category="capacity", actions=[], actor=agent)
-    services.rca_save(
+        rca.rca_save(ticket=t, summary="Disk full", category="capacity", actions=[], actor=agent)
+    rca.rca_save(
         ticket=t,
         summary="Disk full",
         category="capacity",
-        actions=[services.ActionIn(description="Alert at 80%", owner=agent, due_date=dt.date(2026, 12, 1))],
+        actions=[rca.ActionIn(description="Alert at 80%", owner=agent, due_date=dt.date(2026, 12, 1))],
         actor=agent,
     )
     services.ticket_update(ticket=t, status=Status.CLOSED, actor=agent)
@@ -96,22 +96,22 @@ def test_a_p2_recurring_three_times_in_30_days_needs_an_rca(cast):
     c = contact(organization=org)
     for day in range(3):
         t = ticket(requester=c, priority="p2", category="login", now=MONDAY_10 + dt.timedelta(days=day))
-    assert services.rca_required(t)
+    assert rca.rca_required(t)
     other = ticket(requester=contact("bob@x.example"), priority="p2", category="login")
-    assert not services.rca_required(other)
+    assert not rca.rca_required(other)
 
 
 def test_escalation_raises_and_lowers_the_level_with_a_reason_and_keeps_the_history(cast):
     agent = cast[Role.AGENT]
     t = ticket()
-    services.ticket_escalate(ticket=t, reason="Needs a specialist", actor=agent)
-    services.ticket_escalate(ticket=t, to_level=Level.L3, reason="A bug", actor=agent)
-    services.ticket_deescalate(ticket=t, reason="Workaround found", actor=agent)
+    escalation.ticket_escalate(ticket=t, reason="Needs a specialist", actor=agent)
+    escalation.ticket_escalate(ticket=t, to_level=Level.L3, reason="A bug", actor=agent)
+    escalation.ticket_deescalate(ticket=t, reason="Workaround found", actor=agent)
     t.refresh_from_db()
     assert t.level == Level.L2
     assert [(e.from_level, e.to_level) for e in t.escalations.all()] == [("l1", "l2"), ("l2", "l3"), ("l3", "l2")]
     with pytest.raises(Invalid):
-        services.ticket_escalate(ticket=t, reason="  ", actor=agent)
+        escalation.ticket_escalate(ticket=t, reason="  ", actor=agent)
 
 
 def test_first_contact_resolution_is_one_reply_and_no_reopen(cast):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from heartdesk.accounts.choices import Role
 from heartdesk.customers.models import Contact
-from heartdesk.tickets import services
+from heartdesk.tickets import rca, services
 from heartdesk.tickets.choices import Level, LinkKind, MessageKind, Status
 from heartdesk.tickets.models import (
     Attachment,
@@ -420,11 +420,11 @@ def test_a_p1_ticket_page_adds_only_its_rca(web, cast, django_assert_num_queries
     with django_assert_num_queries(15):
         response = client.get(_url("ticket", p1.pk))
     assert 'id="rca"' in response.content.decode()
-    services.rca_save(
+    rca.rca_save(
         ticket=p1,
         summary="A fuse blew.",
         category="infrastructure",
-        actions=[services.ActionIn(description="Replace fuses", owner=cast[Role.AGENT], due_date=dt.date(2026, 12, 1))],
+        actions=[rca.ActionIn(description="Replace fuses", owner=cast[Role.AGENT], due_date=dt.date(2026, 12, 1))],
         actor=cast[Role.AGENT],
     )
     with django_assert_num_queries(16):  # and its corrective actions
