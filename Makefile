@@ -7,6 +7,8 @@ export HEARTDESK_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MAIL_PORT ?= 2525
+# The suite runs in parallel, one pytest-xdist worker per CPU (each with its own test database and Redis database).
+TEST_WORKERS ?= logical
 
 .PHONY: install run test test-fast lint format bench browser clean eval-sentiment
 
@@ -39,10 +41,10 @@ test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/heartdesk makemigrations --check --dry-run -v 0
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 test-fast: install
-	$(BIN)/pytest -q -x -m "not browser"
+	$(BIN)/pytest -q -x -n $(TEST_WORKERS) -m "not browser"
 
 lint: install
 	$(BIN)/ruff check .

@@ -113,8 +113,8 @@ def sweep_step(newly_due: int = NEWLY_DUE) -> None:
     import django
 
     django.setup()
-    from heartdesk.tickets.sla import sweep
     from heartdesk.tickets.models import SlaClock, Ticket
+    from heartdesk.tickets.sla import sweep
 
     # "now" is the moment the newly_due-th unswept clock falls due, so exactly that many are due whatever the time
     # since generation (earlier runs swept the generated ones: then it lies ahead of the clock on the wall).

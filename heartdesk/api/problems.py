@@ -1,27 +1,11 @@
 """RFC 9457 problem details for every error the API returns, naming the field at fault where there is one."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from heartdesk.core.errors import DomainError
-
-PROBLEM_TYPE = "https://heartdesk.dev/problems/"
-CONTENT_TYPE = "application/problem+json"
-
-
-def problem(request: HttpRequest, status: int, title: str, detail: str, *, code: str, errors=None, **extra):
-    body = {
-        "type": PROBLEM_TYPE + code,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.path,
-        **extra,
-    }
-    if errors:
-        body["errors"] = errors
-    return JsonResponse(body, status=status, content_type=CONTENT_TYPE)
+from heartdesk.core.problems import CONTENT_TYPE, PROBLEM_TYPE, problem  # noqa: F401  (the API's error shape)
 
 
 def _location(loc) -> str:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 
-from heartdesk.config.env import env_bool, env_int, env_list, env_str
 from heartdesk.config.secret import load_or_create_secret_key
+from heartdesk.core.env import env_bool, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PACKAGE_DIR.parent

@@ -27,3 +27,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 
 # Workers run in-process in tests and call close_old_connections(); the test's connection holds its transaction.
 DATABASES["default"]["CONN_MAX_AGE"] = None  # noqa: F405
+
+# pytest-xdist: each worker gets its own Redis database (the suite empties it), numbered up from REDIS_URL's.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
+    from urllib.parse import urlsplit, urlunsplit
+
+    _url = urlsplit(REDIS_URL)  # noqa: F405
+    _db = int(_url.path.strip("/") or 0) + int(_worker[2:])
+    if _db > 15:
+        raise RuntimeError(f"REDIS_URL database {_url.path} plus worker {_worker} is past Redis's 16 databases")
+    REDIS_URL = urlunsplit(_url._replace(path=f"/{_db}"))
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    RQ_QUEUES = {"default": {**RQ_QUEUES["default"], "URL": REDIS_URL}}  # noqa: F405

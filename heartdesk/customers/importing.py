@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from heartdesk.accounts import policy
 from heartdesk.accounts.models import User
+from heartdesk.core import facts
 from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.core.jobs import enqueue_on_commit
 from heartdesk.core.text import search_key
@@ -30,7 +31,6 @@ from heartdesk.customers.models import (
     Tag,
     Tier,
 )
-from heartdesk.reporting import rollups
 
 IMPORT_FIELDS: dict[str, str] = {
     "email": "Email",
@@ -431,7 +431,7 @@ def _write(job: ContactImport, plan: _Plan, existing: dict[str, Contact]) -> tup
         fields = sorted(change_fields | {"name_key", "last_name_key", "updated_at"})
         Contact.objects.bulk_update(changed_contacts, fields, batch_size=500)
         if {"segment", "tier", "organization"} & set(fields):  # they place the contacts' tickets in the roll-ups
-            rollups.mark_contacts_dirty([c.pk for c in changed_contacts])
+            facts.touched(contacts=[c.pk for c in changed_contacts])
     search.refresh([*new_contacts, *changed_contacts])
     if tag_links:
         _link_tags(tag_links)

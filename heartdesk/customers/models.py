@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from heartdesk.core.facts import FactSource
 from heartdesk.core.models import TimeStampedModel
 from heartdesk.customers.choices import CustomerStatus, HistoryKind, ImportStatus
 
@@ -72,7 +73,7 @@ class CustomerProfile(TimeStampedModel):
         return self.deleted_at is not None
 
 
-class Organization(CustomerProfile):
+class Organization(FactSource, CustomerProfile):
     name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200, editable=False)
     domain = models.CharField(max_length=200, blank=True)
@@ -99,7 +100,7 @@ class Organization(CustomerProfile):
         return self.name
 
 
-class Contact(CustomerProfile):
+class Contact(FactSource, CustomerProfile):
     """A person on the customer side; may belong to an organization or stand alone."""
 
     first_name = models.CharField(max_length=100, blank=True)

@@ -27,6 +27,7 @@ from heartdesk.messaging import outbox
 from heartdesk.portal import tokens
 from heartdesk.surveys.choices import InvitationState
 from heartdesk.surveys.models import Invitation
+from heartdesk.tickets import reopening
 from heartdesk.tickets.choices import MessageKind, Status
 from heartdesk.tickets.models import Attachment, Message, Ticket
 
@@ -133,11 +134,7 @@ def customer_status(status: str) -> str:
 
 def reply_opens_follow_up(ticket: Ticket, now: dt.datetime | None = None) -> bool:
     """Mirrors ticket_customer_reply: a closed or long-solved ticket gets a follow-up instead of a reopen."""
-    now = now or timezone.now()
-    if ticket.status == Status.CLOSED:
-        return True
-    window = dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
-    return ticket.status == Status.SOLVED and bool(ticket.solved_at) and now - ticket.solved_at > window
+    return reopening.reply_opens_follow_up(ticket, now or timezone.now())
 
 
 def invitations_for(contact: Contact) -> tuple[list[Invitation], list[Invitation]]:

@@ -7,4 +7,7 @@ class ReportingConfig(AppConfig):
     verbose_name = "Metrics and reports"
 
     def ready(self) -> None:
-        from heartdesk.reporting import receivers  # noqa: F401  (changes to facts mark their days for the roll-ups)
+        from heartdesk.core import facts
+        from heartdesk.reporting.facts import RollupFacts
+
+        facts.register(RollupFacts())  # writes of KPI facts mark their days for the roll-ups

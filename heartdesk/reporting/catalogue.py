@@ -8,6 +8,10 @@ docs/METRICS.md defines each one exactly.
 from dataclasses import dataclass
 from enum import StrEnum
 
+# What an answer counts as (satisfied, promoter, detractor, poor) is defined once in surveys/scales.py (below
+# reporting in the import order); the KPIs here count with it.
+from heartdesk.surveys.scales import CSAT_SATISFIED_FROM, NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM  # noqa: F401
+
 
 class Better(StrEnum):
     HIGHER = "higher"

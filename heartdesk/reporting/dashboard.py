@@ -15,14 +15,14 @@ from heartdesk.reporting import scratch, selectors
 from heartdesk.reporting.catalogue import BY_KEY, CSAT_BANDS, Better
 from heartdesk.reporting.filters import MetricsFilters
 from heartdesk.reporting.types import Figure, Status
+from heartdesk.surveys import scales
 from heartdesk.surveys.choices import FollowUpState
 from heartdesk.surveys.models import FollowUp, Response
 from heartdesk.tickets.models import Ticket
 
 AT_RISK_LIMIT = 10
 
-# A poor survey answer: the guides' detractor (NPS 0–6) or a CSAT rating of 1 or 2.
-POOR_ANSWER = Q(csat__lte=2) | Q(nps__lte=6)
+POOR_ANSWER = scales.POOR_ANSWER
 
 
 # --- Customers at risk ----------------------------------------------------------------------------------------

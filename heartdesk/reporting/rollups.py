@@ -1,8 +1,9 @@
 """Daily roll-ups of the KPI counts: rebuilt per day from the facts, marked dirty when a fact of that day changes.
 
-Writes: a change to a fact marks the local days it is placed on (`mark_*_dirty`, called by `receivers` for saves
-and deletes, and by the services that write with bulk `.update()`); `recompute_days` rebuilds a day's rows whole
-from the facts (`scratch.day_tallies`), so a day's rows are always exactly what counting gives.
+Writes: a change to a fact marks the local days it is placed on (`mark_*_dirty`, called by the facts handler,
+`reporting/facts.py`, for saves, deletes and the bulk writes services report through `core.facts.touched`);
+`recompute_days` rebuilds a day's rows whole from the facts (`scratch.day_tallies`), so a day's rows are always
+exactly what counting gives.
 
 Reads: `refresh(first, last)` rebuilds the dirty days of a window before it is read (so every read is exact), and
 the periodic job `metrics_rollups` (`tasks.refresh_rollups`) keeps the dirty set small. A day is claimed by deleting

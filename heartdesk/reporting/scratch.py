@@ -31,6 +31,7 @@ from heartdesk.customers.choices import CustomerStatus
 from heartdesk.customers.models import Organization
 from heartdesk.reporting.tally import Tally
 from heartdesk.reporting.types import Dimension
+from heartdesk.surveys import scales
 from heartdesk.surveys.choices import FollowUpState
 from heartdesk.surveys.models import FollowUp, Invitation, Response
 from heartdesk.tickets.choices import ClockState, Target, TicketType
@@ -260,13 +261,13 @@ def day_tallies(
                 c["rated"] += 1
                 c["rating_sum"] += csat
                 c["rating_squares"] += csat * csat
-                if csat >= 4:
+                if scales.satisfied(csat):
                     c["satisfied"] += 1
             if nps is not None:
                 c["nps_n"] += 1
-                if nps >= 9:
+                if scales.promoter(nps):
                     c["promoters"] += 1
-                elif nps <= 6:
+                elif scales.detractor(nps):
                     c["detractors"] += 1
 
     # Invitations sent in the window (suppressed and cancelled ones are never sent).

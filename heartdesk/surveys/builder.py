@@ -184,7 +184,7 @@ def _frozen(version: SurveyVersion) -> bool:
     return Response.objects.filter(version=version).exists() or Invitation.objects.filter(version=version).exists()
 
 
-def _as_rows(version: SurveyVersion | None) -> list[dict]:
+def question_rows(version: SurveyVersion | None) -> list[dict]:
     if version is None:
         return []
     return [
@@ -263,7 +263,7 @@ def survey_update(
     errors.raise_any()
     survey = _save(survey, fields)
     current = survey.current_version
-    if clean is not None and clean != _as_rows(current):
+    if clean is not None and clean != question_rows(current):
         if current is None or _frozen(current):
             number = (current.number if current else 0) + 1
             current = SurveyVersion.objects.create(survey=survey, number=number, created_at=now)

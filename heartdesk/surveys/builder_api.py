@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from heartdesk.accounts import policy
-from heartdesk.api.problems import problem
+from heartdesk.core.problems import problem
 from heartdesk.surveys import builder, campaigns, importing
 from heartdesk.surveys.models import Campaign, Survey
 

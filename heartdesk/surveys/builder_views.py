@@ -156,7 +156,7 @@ def survey_page(request, pk: int):
                 return redirect("surveys_manage:survey", pk=pk)
     else:
         form = SurveyForm(initial={f: getattr(survey, f) for f in SurveyForm.base_fields})
-        rows = builder._as_rows(current)
+        rows = builder.question_rows(current)
     return render(
         request,
         "surveys/manage/survey.html",

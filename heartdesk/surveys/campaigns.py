@@ -7,7 +7,7 @@ Contract:
   `services.response_record` and `services.follow_up_owner` use). No filter at all means every contact. Only
   contacts with an email address, not removed and not erased, are asked.
 - `campaign_send_due(now)` turns each scheduled campaign whose `send_at` has come into invitations (through
-  `services._invitation`, so fatigue and unsubscribes are applied and recorded as suppressed) in one transaction
+  `services.invitation_make`, so fatigue and unsubscribes are applied and recorded as suppressed) in one transaction
   with the claim of the campaign (scheduled -> running), then sends them one by one, each claimed with a
   conditional UPDATE (scheduled -> sent) before its mail is queued: two workers never send one twice.
 - `campaign_remind_due(now)` sends reminder n to invitations still not answered once `reminder_days[n-1]` days
@@ -27,11 +27,11 @@ from django.utils import timezone
 
 from heartdesk.accounts import policy
 from heartdesk.accounts.models import User
+from heartdesk.core import facts
 from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.customers.models import Contact, Organization, Segment, Tier
 from heartdesk.messaging.choices import OutboundState
 from heartdesk.messaging.models import OutboundEmail
-from heartdesk.reporting import rollups
 from heartdesk.surveys import services
 from heartdesk.surveys.choices import CampaignState, InvitationState, SurveyKind
 from heartdesk.surveys.models import Campaign, Invitation, Survey, Unsubscribe
@@ -268,7 +268,7 @@ def _start(campaign_id: int, now: dt.datetime) -> bool:
         invited = set(campaign.invitations.values_list("contact_id", flat=True))
         for contact in campaign_targets(campaign).select_related("organization"):
             if contact.pk not in invited:
-                services._invitation(
+                services.invitation_make(
                     survey=campaign.survey, contact=contact, now=now, send_after=now, campaign=campaign
                 )
     return True
@@ -290,9 +290,9 @@ def _send_scheduled(campaign_id: int, now: dt.datetime) -> int:
                 state=InvitationState.SENT, sent_at=now
             ):
                 continue  # another worker has it
-            rollups.mark_days_dirty([now])  # a bulk update sends no signal
+            facts.touched(moments=[now])  # a bulk update
             invitation.sent_at = now
-            services._send(invitation)
+            services.invitation_mail(invitation)
             sent += 1
     return sent
 
@@ -347,7 +347,7 @@ def campaign_remind_due(now: dt.datetime | None = None) -> int:
                     ):
                         continue  # answered meanwhile, or another worker reminded it
                     invitation = Invitation.objects.select_related("contact", "survey", "ticket", "version").get(pk=pk)
-                    services._send(invitation, reminder=True)
+                    services.invitation_mail(invitation, reminder=True)
                     reminded += 1
         _finish_if_done(campaign)
     return reminded

@@ -9,7 +9,7 @@ Contract: the file is checked as a whole; any problem imports nothing and the re
 problem. Answers are mapped by question role on the survey's *current* version (comment -> the "improve" text
 question, else the first text question); a value whose role the survey lacks is a problem, not silently dropped.
 Rows become Response rows with source="import" and no invitation; KPIs, sentiment and themes are filled by
-`services._copy_kpis`, the same path live answers take. A dry run does everything and rolls back.
+`services.response_copy_answers`, the same path live answers take. A dry run does everything and rolls back.
 
 Idempotence: a response is the same when its survey, contact and submitted_at are (the key a previous tool
 export also carries); already-present rows are skipped and reported, so re-importing a file writes nothing.
@@ -280,7 +280,7 @@ def _write(plan: _Plan, roles: dict) -> Response:
         updated_at=plan.submitted_at,
     )
     Answer.objects.bulk_create([Answer(response=response, question=q, value=v) for q, v in plan.answers.items()])
-    services._copy_kpis(response)  # sentiment and themes as for a live answer; no follow-up, no webhook
+    services.response_copy_answers(response)  # sentiment and themes as for a live answer; no follow-up, no webhook
     return response
 
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from heartdesk.core.facts import FactSource
 from heartdesk.surveys.choices import (
     CampaignState,
     FollowUpState,
@@ -118,7 +119,7 @@ class Campaign(models.Model):
         return self.name
 
 
-class Invitation(models.Model):
+class Invitation(FactSource):
     """One contact asked one survey once; the token in its links names it. Sending is claimed by state."""
 
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
@@ -159,7 +160,7 @@ class Invitation(models.Model):
         return f"{self.survey} → {self.contact_id}"
 
 
-class Response(models.Model):
+class Response(FactSource):
     """The answer to one invitation: answering again updates it. KPI answers and dimensions are copied here."""
 
     invitation = models.OneToOneField(
@@ -238,7 +239,7 @@ class Unsubscribe(models.Model):
         return f"{self.contact_id} unsubscribed from {self.kind or 'all surveys'}"
 
 
-class FollowUp(models.Model):
+class FollowUp(FactSource):
     """Closing the loop on a poor answer: who calls the customer back, by when, and what came of it."""
 
     response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="follow_up")

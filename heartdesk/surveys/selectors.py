@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from heartdesk.core.pagination import Page, keyset_page
+from heartdesk.surveys import scales
 from heartdesk.surveys.choices import FollowUpState
 from heartdesk.surveys.filters import GroupBy, ResultFilters
 from heartdesk.surveys.kpis import Kpis, kpis_from_counts, percent
@@ -21,11 +22,11 @@ def kpi_counts() -> dict:
     return {
         "responses": Count("id"),
         "rated": Count("csat"),
-        "satisfied": Count("id", filter=Q(csat__gte=4)),
+        "satisfied": Count("id", filter=scales.SATISFIED),
         "rating_avg": Avg("csat"),
         "nps_n": Count("nps"),
-        "promoters": Count("id", filter=Q(nps__gte=9)),
-        "detractors": Count("id", filter=Q(nps__lte=6)),
+        "promoters": Count("id", filter=scales.PROMOTERS),
+        "detractors": Count("id", filter=scales.DETRACTORS),
         "resolved_n": Count("resolved"),
         "resolved_yes": Count("id", filter=Q(resolved=True)),
         "time_ok_n": Count("response_time_ok"),
@@ -34,7 +35,7 @@ def kpi_counts() -> dict:
 
 
 # An answer counts as a negative rating when any of these hold; its themes are the "root causes".
-NEGATIVE = Q(csat__lte=2) | Q(nps__lte=6) | Q(sentiment="negative")
+NEGATIVE = scales.POOR_ANSWER | Q(sentiment="negative")
 
 _GROUPS: dict[GroupBy, tuple[str, tuple[str, ...]]] = {
     GroupBy.AGENT: ("agent", ("agent__first_name", "agent__last_name", "agent__username")),

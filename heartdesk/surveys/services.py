@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from heartdesk.accounts import policy
+from heartdesk.core import facts
 from heartdesk.core.errors import Conflict, Invalid
 from heartdesk.messaging import notify, outbox
 from heartdesk.messaging.choices import NotificationKind
-from heartdesk.reporting import rollups
-from heartdesk.surveys import tokens
+from heartdesk.surveys import scales, tokens
 from heartdesk.surveys.choices import (
     FollowUpReason,
     FollowUpState,
@@ -64,7 +64,9 @@ def suppression(contact, kind: str, fatigue_days: int, now: dt.datetime) -> str:
     return ""
 
 
-def _invitation(*, survey: Survey, contact, now, send_after, ticket=None, campaign=None) -> Invitation:
+def invitation_make(*, survey: Survey, contact, now, send_after, ticket=None, campaign=None) -> Invitation:
+    """A scheduled invitation (or a suppressed one, with the reason: fatigue, unsubscribed, no address); the
+    caller holds the transaction. Post-interaction surveys and campaigns both make theirs here."""
     reason = suppression(contact, survey.kind, survey.fatigue_days, now)
     return Invitation.objects.create(
         survey=survey,
@@ -97,7 +99,7 @@ def invitation_for_solved_ticket(*, ticket, now: dt.datetime) -> Invitation | No
             existing.save(update_fields=["state", "send_after"])
         return existing
     delay = min(dt.timedelta(minutes=survey.delay_minutes), MAX_DELAY)
-    return _invitation(survey=survey, contact=contact, ticket=ticket, now=now, send_after=now + delay)
+    return invitation_make(survey=survey, contact=contact, ticket=ticket, now=now, send_after=now + delay)
 
 
 def invitations_cancel_for_ticket(*, ticket, now: dt.datetime) -> int:
@@ -117,7 +119,8 @@ def links(invitation: Invitation) -> dict:
     }
 
 
-def _send(invitation: Invitation, *, reminder: bool = False) -> None:
+def invitation_mail(invitation: Invitation, *, reminder: bool = False) -> None:
+    """Queue the invitation's (or reminder's) mail through the send-once outbox."""
     urls = links(invitation)
     version = invitation.version
     rating = version.questions.filter(role=QuestionRole.CSAT).first()
@@ -157,8 +160,8 @@ def send_due(now: dt.datetime | None = None, limit: int = 500) -> int:
                 state=InvitationState.SENT, sent_at=now
             ):
                 continue  # another worker has it
-            rollups.mark_days_dirty([now])  # a bulk update sends no signal
-            _send(invitation)
+            facts.touched(moments=[now])  # a bulk update
+            invitation_mail(invitation)
             sent += 1
     return sent
 
@@ -311,7 +314,7 @@ def response_record(
             Answer.objects.filter(response=response, question=question).delete()
         else:
             Answer.objects.update_or_create(response=response, question=question, defaults={"value": value})
-    _copy_kpis(response)
+    response_copy_answers(response)
     Invitation.objects.filter(pk=invitation.pk).update(
         state=InvitationState.ANSWERED, answered_at=now, opened_at=invitation.opened_at or now
     )
@@ -326,7 +329,7 @@ def response_record(
     return response
 
 
-def _copy_kpis(response: Response) -> None:
+def response_copy_answers(response: Response) -> None:
     """The KPI answers into their columns, the text answers into `comment` with its sentiment and themes."""
     from heartdesk.insights import sentiment as sentiment_analysis
     from heartdesk.surveys import themes as survey_themes
@@ -357,9 +360,9 @@ def _copy_kpis(response: Response) -> None:
 
 def follow_up_reasons(response: Response) -> list[str]:
     reasons = []
-    if response.csat is not None and response.csat <= 2:
+    if scales.poor_rating(response.csat):
         reasons.append(FollowUpReason.LOW_RATING)
-    if response.nps is not None and response.nps <= 6:
+    if scales.detractor(response.nps):
         reasons.append(FollowUpReason.DETRACTOR)
     if response.resolved is False:
         reasons.append(FollowUpReason.NOT_RESOLVED)

@@ -9,11 +9,10 @@ from django.utils import timezone
 
 from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team, User
-from heartdesk.core import bulk, validation
+from heartdesk.core import bulk, facts, validation
 from heartdesk.core.errors import Conflict
 from heartdesk.messaging import quiet
 from heartdesk.messaging.choices import NotificationKind
-from heartdesk.reporting import rollups
 from heartdesk.tickets import events, notify
 from heartdesk.tickets.choices import LEVEL_ORDER, EventKind, Level
 from heartdesk.tickets.locking import lock, save_locked
@@ -158,8 +157,7 @@ def tickets_escalate_by_rule(items: list[RuleEscalation], *, now, outbox: list, 
         Ticket.objects.filter(pk__in=pks).update(level=level, team_id=team_id, updated_at=now, **(also or {}))
     # A bulk update sends no signal. The level is no KPI dimension: only a new team moves a ticket's facts, and the
     # escalation itself counts on the solved day ("solved tickets that were ever escalated").
-    rollups.mark_tickets_dirty(moved)
-    rollups.mark_days_dirty(i.ticket.solved_at for i in items)
+    facts.touched(tickets=moved, moments=[i.ticket.solved_at for i in items])
     outbox.extend(notes)
     if not quiet.is_quiet() and wanted("ticket.escalated"):
         for i in items:

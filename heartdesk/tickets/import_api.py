@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from heartdesk.api.problems import problem
+from heartdesk.core.problems import problem
 from heartdesk.tickets import importing
 
 router = Router(tags=["tickets"])

@@ -31,7 +31,7 @@ from heartdesk.customers import services as customers
 from heartdesk.customers.csv_reader import CsvError, read_csv
 from heartdesk.customers.models import Contact, Organization
 from heartdesk.messaging import quiet
-from heartdesk.tickets import events, services
+from heartdesk.tickets import events, reopening, services
 from heartdesk.tickets.choices import Channel, EventKind, Priority, Status, TicketType
 from heartdesk.tickets.models import Ticket, TicketEvent
 
@@ -568,7 +568,6 @@ def _replay(plan: _Ticket, lookups: _Lookups) -> Ticket:
         key=lambda s: s[:3],
     )
     last = plan.created_at
-    window = dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
     for at, kind, _, step in steps:
         last = at
         ticket = _fresh(ticket)
@@ -581,7 +580,7 @@ def _replay(plan: _Ticket, lookups: _Lookups) -> Ticket:
                     step,
                     "The customer wrote after the ticket was closed; Heartdesk would open a follow-up ticket instead.",
                 )
-            if ticket.status == Status.SOLVED and ticket.solved_at and at - ticket.solved_at > window:
+            if reopening.solved_too_long_ago(ticket, at):
                 # The old help desk kept this in the same ticket; reopen it rather than split off a follow-up.
                 ticket = _move(ticket, Status.OPEN, at)
             services.ticket_customer_reply(

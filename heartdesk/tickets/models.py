@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from heartdesk.core.facts import FactSource
 from heartdesk.tickets.choices import (
     Channel,
     ClockEventKind,
@@ -109,7 +110,7 @@ class SlaTarget(models.Model):
 # --- Tickets --------------------------------------------------------------------------------------------------
 
 
-class Ticket(models.Model):
+class Ticket(FactSource):
     subject = models.CharField(max_length=300)
     # Foreign keys that lead a composite index below take no index of their own: every ticket write would pay
     # for a second one (on PostgreSQL, each row rewrite adds an entry to every index).
@@ -317,7 +318,7 @@ class TicketLink(models.Model):
 # --- SLA clocks -----------------------------------------------------------------------------------------------
 
 
-class SlaClock(models.Model):
+class SlaClock(FactSource):
     """One target on one ticket (or one promise), with its recorded events: every outcome can be explained later.
 
     While running, `due_at` is when the target falls due and `at_risk_at` when the at-risk share is reached; the
@@ -409,7 +410,7 @@ class EscalationRule(models.Model):
         return self.name
 
 
-class Escalation(models.Model):
+class Escalation(FactSource):
     """Each change of level, manual or by rule: the ticket's history of levels."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")

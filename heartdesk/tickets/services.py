@@ -16,9 +16,10 @@ from heartdesk.accounts import policy
 from heartdesk.accounts.models import Team, User
 from heartdesk.core import validation
 from heartdesk.core.errors import Conflict, Invalid
+from heartdesk.customers import services as customers
 from heartdesk.customers.models import Contact, Organization, Tag
 from heartdesk.messaging.choices import NotificationKind
-from heartdesk.tickets import events, notify, rca, signals
+from heartdesk.tickets import events, notify, rca, reopening, signals
 from heartdesk.tickets.choices import (
     OPEN_STATUSES,
     TRANSITIONS,
@@ -97,6 +98,14 @@ def _attachments(message: Message, files: list[NewAttachment] | None) -> None:
 
 
 # --- Create ---------------------------------------------------------------------------------------------------
+
+
+def ticket_create_for_address(*, email: str, name: str = "", actor: User | None, **fields) -> Ticket:
+    """A ticket from someone known by address only (web form, API): find or make the contact, then open the ticket,
+    in one transaction, so a refused ticket leaves no new contact behind."""
+    with transaction.atomic():
+        requester = customers.contact_for_email(email=email, name=name, actor=actor)
+        return ticket_create(requester=requester, actor=actor, **fields)
 
 
 @transaction.atomic
@@ -323,10 +332,7 @@ def ticket_customer_reply(
     """The customer wrote again: reopens a recently solved ticket; a closed or long-solved one gets a follow-up."""
     now = now or timezone.now()
     ticket = lock(ticket)
-    window = dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
-    if ticket.status == Status.CLOSED or (
-        ticket.status == Status.SOLVED and ticket.solved_at and now - ticket.solved_at > window
-    ):
+    if reopening.reply_opens_follow_up(ticket, now):
         return _follow_up(
             ticket,
             contact=contact,
@@ -356,13 +362,8 @@ def ticket_customer_reply(
     events.message_added(ticket, message, actor_label=label, when=now)
     ticket.last_customer_message_at = now
     if ticket.status == Status.SOLVED:
-        ticket.reopen_count += 1
-        ticket.first_contact_resolution = False
-        ticket.solved_at = None
         _move(ticket, Status.OPEN, actor=None, actor_label=label, now=now)
-        events.record(ticket, EventKind.REOPENED, actor_label=label, when=now)
-        clocks.on_reopened(ticket, at=now)
-        signals.ticket_reopened.send(sender=Ticket, ticket=ticket, at=now)
+        _reopened(ticket, actor=None, actor_label=label, now=now)
     elif ticket.status in (Status.PENDING, Status.NEW) and ticket.status == Status.PENDING:
         _move(ticket, Status.OPEN, actor=None, actor_label=label, now=now)
         clocks.apply_status(ticket, at=now)
@@ -443,14 +444,20 @@ def _transition(ticket: Ticket, status: str, *, actor, now, actor_label: str = "
         clocks.on_solved(ticket, at=now)
         signals.ticket_solved.send(sender=Ticket, ticket=ticket, at=now)
     elif old == Status.SOLVED and status == Status.OPEN:
-        ticket.reopen_count += 1
-        ticket.first_contact_resolution = False
-        ticket.solved_at = None
-        events.record(ticket, EventKind.REOPENED, actor=actor, when=now)
-        clocks.on_reopened(ticket, at=now)
-        signals.ticket_reopened.send(sender=Ticket, ticket=ticket, at=now)
+        _reopened(ticket, actor=actor, actor_label="", now=now)
     else:
         clocks.apply_status(ticket, at=now)
+
+
+def _reopened(ticket: Ticket, *, actor, actor_label: str, now) -> None:
+    """A solved ticket opened again (by the customer writing, or by staff): counted, no longer a first-contact
+    resolution, its clocks running again, and surveys told (a waiting invitation is cancelled)."""
+    ticket.reopen_count += 1
+    ticket.first_contact_resolution = False
+    ticket.solved_at = None
+    events.record(ticket, EventKind.REOPENED, actor=actor, actor_label=actor_label, when=now)
+    clocks.on_reopened(ticket, at=now)
+    signals.ticket_reopened.send(sender=Ticket, ticket=ticket, at=now)
 
 
 def _assign(ticket: Ticket, user: User | None, *, actor, now) -> None:

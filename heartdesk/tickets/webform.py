@@ -6,13 +6,11 @@ page and write nothing.
 
 from django import forms
 from django.conf import settings
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 
 from heartdesk.core.errors import DomainError
 from heartdesk.core.forms import add_domain_error
-from heartdesk.customers import services as customers
 from heartdesk.messaging import throttle
 from heartdesk.tickets import services
 from heartdesk.tickets.choices import Channel
@@ -84,17 +82,16 @@ def new(request):
     return redirect("webform:thanks")
 
 
-@transaction.atomic
 def _submit(data):
-    contact = customers.contact_for_email(email=data["email"], name=data["name"], actor=None)
     attachments = [
         services.NewAttachment(filename=f.name, content=f.read(), content_type=f.content_type or "")
         for f in data["attachments"]
     ]
-    return services.ticket_create(
+    return services.ticket_create_for_address(
+        email=data["email"],
+        name=data["name"],
         subject=data["subject"],
         body=data["description"],
-        requester=contact,
         channel=Channel.WEB,
         attachments=attachments,
         actor=None,

@@ -49,7 +49,7 @@ def test_editing_a_survey_with_responses_makes_version_2_and_the_old_response_ke
     invitation = services.Invitation.objects.get(ticket=t)
     response = services.response_record(invitation=invitation, answers={1: 4}, source="page", partial=True)
     v1 = survey.current_version
-    rows = builder._as_rows(v1)
+    rows = builder.question_rows(v1)
     rows[0]["text"] = "Overall, how satisfied were you?"
     builder.survey_update(survey=survey, actor=manager, questions=rows)
     survey.refresh_from_db()
@@ -63,7 +63,9 @@ def test_editing_a_survey_with_responses_makes_version_2_and_the_old_response_ke
 def test_saving_the_same_questions_makes_no_new_version(cast):
     manager = cast[Role.SUPPORT_MANAGER]
     survey = Survey.objects.get(kind="post_interaction", is_default=True)
-    builder.survey_update(survey=survey, actor=manager, questions=builder._as_rows(survey.current_version), intro="Hi")
+    builder.survey_update(
+        survey=survey, actor=manager, questions=builder.question_rows(survey.current_version), intro="Hi"
+    )
     assert survey.versions.count() == 1
 
 

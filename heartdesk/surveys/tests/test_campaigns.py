@@ -45,7 +45,7 @@ def world(cast):
     )
     Unsubscribe.objects.create(contact=people["unsubscribed"], kind="", source="test")
     earlier = MONDAY_10 - 5 * DAY
-    services._invitation(survey=survey, contact=people["tired"], now=earlier, send_after=earlier)
+    services.invitation_make(survey=survey, contact=people["tired"], now=earlier, send_after=earlier)
     services.send_due(now=earlier)
     OutboundEmail.objects.all().delete()
     return {"people": people, "survey": survey, "smb": smb, "gold": gold, "manager": cast[Role.SUPPORT_MANAGER]}

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DatabaseError, connections
 
-from heartdesk.config.env import SettingError, env_str
+from heartdesk.core.env import SettingError, env_str
 from heartdesk.tickets.mail import inbound_store
 from heartdesk.tickets.mail.receiver import looks_like_message
 

@@ -30,7 +30,7 @@ from aiosmtpd.smtp import SMTP
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
 
-from heartdesk.config.env import env_list
+from heartdesk.core.env import env_list
 from heartdesk.tickets.mail import inbound_store
 
 log = logging.getLogger("heartdesk.mail")

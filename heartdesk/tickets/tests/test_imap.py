@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
-from heartdesk.config.env import SettingError
+from heartdesk.core.env import SettingError
 from heartdesk.tickets.mail.imap import Mailbox, parse_mailboxes, poll_all
 from heartdesk.tickets.models import InboundMail
 from heartdesk.tickets.tests.imap_server import ImapServer

@@ -5,7 +5,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from heartdesk.config.env import SettingError
+from heartdesk.core.env import SettingError
 from heartdesk.tickets.mail.imap import ENV_NAME, configured_mailboxes, poll_all
 
 
