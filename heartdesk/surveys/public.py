@@ -1,7 +1,9 @@
 """The customer's side: survey pages reached by a signed link, no login, no JavaScript needed.
 
-A one-click rating link records the rating at once, then opens the page for the rest; answering again updates the
-same response. A tampered link is a 400 page, an expired one 410, one naming nothing we know 404.
+A one-click rating link opens a small page with the rating chosen and a form that posts it; our script submits that
+form once as the page loads, so a customer still clicks once, while a mail scanner that only fetches the link (GET or
+HEAD, no script) records nothing. Without JavaScript the customer presses the button. Answering again updates the same
+response. A tampered link is a 400 page, an expired one 410, one naming nothing we know 404.
 """
 
 from django.http import HttpResponseRedirect
@@ -10,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from heartdesk.core.errors import DomainError
+from heartdesk.core.errors import DomainError, Invalid
 from heartdesk.surveys import services, tokens
 from heartdesk.surveys.choices import QuestionRole, ResponseSource
 from heartdesk.surveys.models import Invitation, Response
@@ -98,19 +100,52 @@ def answer(request, token: str):
     return render(request, "surveys/public/thanks.html", {"survey": invitation.survey, "token": token})
 
 
-@require_http_methods(["GET"])
+RATING_FIELD = "rating"
+
+
+def _rate_page(request, token, invitation, question, value, *, error="", status=200):
+    return render(
+        request,
+        "surveys/public/rate.html",
+        {
+            "survey": invitation.survey,
+            "invitation": invitation,
+            "question": question,
+            "scale": _scale(question),
+            "value": str(value),
+            "field": RATING_FIELD,
+            "error": error,
+            "auto_submit": not error and request.method != "POST",
+            "token": token,
+        },
+        status=status,
+    )
+
+
+@csrf_exempt  # the signed token is the credential, as on the survey page; there is no session to ride on
+@require_http_methods(["GET", "HEAD", "POST"])
 def rate(request, token: str, rating: int):
-    """The one-click link in the email: records the rating at once, then shows the rest of the survey."""
+    """The one-click link in the email. GET and HEAD only show the rating ready to send and write nothing (mail
+    scanners fetch links before the customer does); the POST, made by our script on load or by the button, records
+    it and goes on to the rest of the survey."""
     invitation, refused = _invitation(request, token)
     if refused:
         return refused
     question = invitation.version.questions.filter(role=QuestionRole.CSAT).first()
     if question is None or not 1 <= rating <= 5:
         return _refused(request, tokens.BadToken("This rating link is not valid."))
-    services.invitation_open(invitation.pk)
-    services.response_record(
-        invitation=invitation, answers={question.position: rating}, partial=True, source=ResponseSource.LINK
-    )
+    if request.method != "POST":
+        return _rate_page(request, token, invitation, question, rating)
+    value = request.POST.get(RATING_FIELD, "").strip()
+    try:
+        if not value:  # an empty rating would clear the answer on a partial save
+            raise Invalid("Choose a rating from 1 to 5.", field=f"q{question.position}")
+        services.response_record(
+            invitation=invitation, answers={question.position: value}, partial=True, source=ResponseSource.LINK
+        )
+    except DomainError as exc:
+        error = " ".join(m for ms in exc.errors.values() for m in ms) or exc.message
+        return _rate_page(request, token, invitation, question, value, error=error, status=400)
     return HttpResponseRedirect(reverse("surveys:answer", args=[token]) + "?saved=1")
 
 
