@@ -7,6 +7,8 @@ export HEARTDESK_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MAIL_PORT ?= 2525
+# Links in mail point at the port the server listens on, unless HEARTDESK_PUBLIC_URL is set.
+export HEARTDESK_PUBLIC_URL ?= http://$(HOST):$(PORT)
 # The suite runs in parallel, one pytest-xdist worker per CPU (each with its own test database and Redis database).
 TEST_WORKERS ?= logical
 

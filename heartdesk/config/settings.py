@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "heartdesk.core",
     "heartdesk.accounts",
     "heartdesk.calendars",

@@ -3,11 +3,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from heartdesk.api.urls import api
-from heartdesk.core.views import healthz
+from heartdesk.core.views import favicon, healthz
 from heartdesk.tickets.import_views import import_page
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("api/v1/", api.urls),
     path("accounts/", include("heartdesk.accounts.urls")),
     path("customers/", include("heartdesk.customers.urls")),

@@ -41,3 +41,11 @@ def list_edit_page(request, *, model, pk, form_class, initial, save, delete, lis
             return redirect(list_name)
     rows = model.objects.all()
     return render(request, template, {"form": form, "obj": obj, "rows": rows, **(context or {})})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to our static icon."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
