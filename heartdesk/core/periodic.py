@@ -28,6 +28,7 @@ SCHEDULE: dict[str, tuple[str, int]] = {
     "webhook_retries": ("heartdesk.webhooks.tasks.deliver_due_task", 60),
     "metrics_rollups": ("heartdesk.reporting.tasks.refresh_rollups", 60),
     "manager_reports": ("heartdesk.reporting.report_tasks.send_due_reports", 3600),
+    "portal_used_links": ("heartdesk.portal.tasks.purge_used_sign_in_links", 3600),
 }
 
 

@@ -4,19 +4,21 @@ Scoping rule (every read below goes through `tickets_for`): a contact with an or
 organization's tickets, colleagues' included; a contact without one sees only the tickets they asked. Anything
 outside that set is "not found" (404), never "forbidden", so ticket and attachment ids leak nothing.
 
-Single-use links: a used nonce is kept in the cache (`cache.add`, so the first use wins) for the link's lifetime
-plus a minute; after that the signature has expired anyway. No table is needed and nothing is left to clean up.
-The price: clearing the cache (or a cache outage) re-opens links used within the last PORTAL_LINK_MINUTES. On
-the database cache `cache.add` is not strictly atomic, so two simultaneous uses of one link could both pass;
-both would be by whoever holds the link. Keeping the nonce in the session would not work: the link is opened
-in a browser that has no session yet, and an attacker's session knows nothing of the victim's.
+Single-use links: using a link inserts a `UsedSignInLink` row for its nonce, and the unique constraint on that
+row is the only judge of "already used": the first INSERT wins, a second one (another worker, after a restart,
+after the cache is cleared, at the same moment) gets an IntegrityError and the visitor a "used" page. Rows are
+kept for the link lifetime (PORTAL_LINK_MINUTES) plus a margin, after which the signature has expired anyway; the
+periodic job `portal_used_links` purges the rest. Raising PORTAL_LINK_MINUTES lengthens the life of links already
+sent, so a link used and purged under the old lifetime could sign in again until the new one runs out: raise it
+rarely, or wait one old lifetime before purging. Keeping the nonce in the session would not work: the link is
+opened in a browser that has no session yet, and an attacker's session knows nothing of the victim's.
 """
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -25,13 +27,16 @@ from django.utils import timezone
 from heartdesk.customers.models import Contact
 from heartdesk.messaging import outbox
 from heartdesk.portal import tokens
+from heartdesk.portal.models import UsedSignInLink
 from heartdesk.surveys.choices import InvitationState
 from heartdesk.surveys.models import Invitation
 from heartdesk.tickets import reopening
 from heartdesk.tickets.choices import MessageKind, Status
 from heartdesk.tickets.models import Attachment, Message, Ticket
 
-USED_KEY = "portal:used-link:{}"
+# Kept this long past the link lifetime: clocks of several servers disagree a little, and a row purged early
+# would re-open a link whose signature is still fresh on a server whose clock runs behind.
+PURGE_MARGIN = dt.timedelta(minutes=5)
 
 CUSTOMER_STATUS = {
     Status.NEW: "Open",
@@ -78,24 +83,49 @@ def sign_in_link_send(*, email: str) -> bool:
     return True
 
 
-def sign_in_link_check(token: str) -> Contact:
-    """The contact a link would sign in, without using it up; raises tokens.BadToken / ExpiredToken / UsedToken."""
+def _nonce_digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def _link_contact(token: str) -> tuple[Contact, str]:
+    """(contact, nonce) for a link that is ours, fresh, and names a contact who may sign in."""
     contact_id, nonce = tokens.read(token)
     contact = active_contacts().filter(pk=contact_id).first()
     if contact is None:
         raise tokens.BadToken("This sign-in link is not valid.")
-    if cache.get(USED_KEY.format(nonce)) is not None:
+    return contact, nonce
+
+
+def sign_in_link_check(token: str) -> Contact:
+    """The contact a link would sign in, without using it up; raises tokens.BadToken / ExpiredToken / UsedToken."""
+    contact, nonce = _link_contact(token)
+    if UsedSignInLink.objects.filter(nonce_digest=_nonce_digest(nonce)).exists():
         raise tokens.UsedToken("This sign-in link has already been used.")
     return contact
 
 
+@transaction.atomic
 def sign_in_link_use(token: str) -> Contact:
-    """Like `sign_in_link_check`, and marks the link used: the first caller wins, later ones get UsedToken."""
-    contact = sign_in_link_check(token)
-    _, nonce = tokens.read(token)
-    if not cache.add(USED_KEY.format(nonce), 1, timeout=tokens.max_age_seconds() + 60):
+    """Like `sign_in_link_check`, and marks the link used: the first caller's INSERT wins, every later one (any
+    process, any cache) hits the unique constraint and gets UsedToken."""
+    contact, nonce = _link_contact(token)
+    try:
+        with transaction.atomic():
+            UsedSignInLink.objects.create(nonce_digest=_nonce_digest(nonce), used_at=timezone.now())
+    except IntegrityError:
         raise tokens.UsedToken("This sign-in link has already been used.")
     return contact
+
+
+def used_sign_in_links_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the used-link rows whose links can no longer pass the signature check; returns how many.
+
+    A link is signed before it is used, so `used_at + lifetime` is past its expiry; the margin covers clock skew.
+    """
+    now = now or timezone.now()
+    before = now - dt.timedelta(seconds=tokens.max_age_seconds()) - PURGE_MARGIN
+    deleted, _ = UsedSignInLink.objects.filter(used_at__lt=before).delete()
+    return deleted
 
 
 # --- Reads for a signed-in contact ----------------------------------------------------------------------------

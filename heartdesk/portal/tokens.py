@@ -1,7 +1,7 @@
 """Signed, expiring sign-in links: the token names a contact and a random nonce; nothing else is trusted.
 
 The signature (SECRET_KEY, a portal-only salt) makes the token unforgeable; the timestamp makes it expire after
-PORTAL_LINK_MINUTES; the nonce makes it single-use (services.sign_in_link_use records used nonces).
+PORTAL_LINK_MINUTES; the nonce makes it single-use (services.sign_in_link_use inserts a UsedSignInLink row for it).
 """
 
 import secrets

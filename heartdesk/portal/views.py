@@ -88,7 +88,8 @@ def sign_in(request, token: str):
     except (tokens.ExpiredToken, tokens.UsedToken) as exc:
         return render(request, "portal/bad_link.html", {"message": str(exc)}, status=410)
     if request.method != "POST":
-        return render(request, "portal/sign_in.html", {"contact": contact})
+        # Not under "contact": in portal templates that name means "signed in", and this visitor is not yet.
+        return render(request, "portal/sign_in.html")
     request.session.cycle_key()  # no session fixation: whoever planted the old key does not get this one
     request.session[SESSION_KEY] = contact.pk
     return redirect("portal:requests")

@@ -18,7 +18,7 @@ def presets(request):
 
 @pytest.fixture(autouse=True)
 def fresh_cache(request, settings, tmp_path):
-    """Throttle counters and used link nonces live in the cache; attachments go to a scratch directory."""
+    """Throttle counters live in the cache; attachments go to a scratch directory."""
     settings.WEB_FORM_PER_HOUR = 5
     settings.MEDIA_ROOT = tmp_path
     if request.node.get_closest_marker("django_db") is not None:
